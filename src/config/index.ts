@@ -1,0 +1,2 @@
+export * from './schema.js';
+export { validateConfig, parseConfigText, loadConfigFile } from './load.js';

@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors/index.js';
+import { configSchema, type Config } from './schema.js';
+
+/** Validates a parsed document once, at the edge, and freezes it. Throws ConfigError naming every bad key. */
+export function validateConfig(doc: unknown): Config {
+  const result = configSchema.safeParse(doc ?? {});
+  if (!result.success) throw new ConfigError(result.error.issues.map(describeIssue));
+  const parsed = result.data;
+  const config = {
+    ...parsed,
+    replicas: parsed.replicas.map((r) => Object.freeze({ url: r.url, name: r.name ?? r.url.host })),
+  };
+  return deepFreeze(config);
+}
+
+export function parseConfigText(text: string): Config {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { uniqueKeys: true });
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
+    throw new ConfigError([`not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`], { cause: err });
+  }
+  return validateConfig(doc);
+}
+
+export async function loadConfigFile(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`cannot read ${path}: ${(err as Error).message}`], { cause: err });
+  }
+  return parseConfigText(text);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const key = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const where = key ? `${key}: ` : '';
+    return `${where}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  return `${key || '(top level)'}: ${issue.message}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof URL) && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

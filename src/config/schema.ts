@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { byteSize, duration } from './units.js';
+
+/**
+ * The one source of promgate's configuration: types, defaults and validation. Every object is
+ * strict, so a misspelt key is an error that names it instead of a silently ignored setting.
+ * Keys are snake_case and durations are Prometheus strings, as in prometheus.yml.
+ */
+
+const replicaUrl = z.string().transform((text, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not an absolute URL` });
+    return z.NEVER;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: `"${text}" must use http or https` });
+    return z.NEVER;
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" must not carry a query, fragment or credentials` });
+    return z.NEVER;
+  }
+  return url;
+});
+
+const replica = z.strictObject({
+  url: replicaUrl,
+  name: z.string().min(1).optional(),
+});
+
+const listenAddress = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'must be HOST:PORT (e.g. 127.0.0.1:9099 or :9099)');
+
+const healthCheck = z.strictObject({
+  path: z.string().startsWith('/').default('/-/ready'),
+  interval: duration.prefault('1s'),
+  timeout: duration.prefault('1s'),
+  fall: z.number().int().min(1).default(2),
+  rise: z.number().int().min(1).default(2),
+});
+
+const circuitBreaker = z.strictObject({
+  enabled: z.boolean().default(true),
+  error_threshold_percentage: z.number().min(1).max(100).default(50),
+  volume_threshold: z.number().int().min(1).default(5),
+  rolling_window: duration.prefault('10s'),
+  rolling_buckets: z.number().int().min(1).default(10),
+  reset_timeout: duration.prefault('5s'),
+});
+
+const hedge = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** `auto` derives the delay from each replica's observed latency. */
+  delay: z.union([z.literal('auto'), duration]).prefault('auto'),
+  min_delay: duration.prefault('30ms'),
+  max_delay: duration.prefault('500ms'),
+  /** Quantile of a replica's recent latencies used for the auto delay. */
+  quantile: z.number().gt(0).lt(1).default(0.95),
+});
+
+const routing = z.strictObject({
+  policy: z.enum(['round_robin', 'least_loaded', 'sticky']).default('round_robin'),
+  max_attempts: z.number().int().min(1).max(10).default(3),
+  attempt_timeout: duration.prefault('2m30s'),
+  total_deadline: duration.prefault('5m'),
+  hedge: hedge.prefault({}),
+});
+
+const upstream = z.strictObject({
+  connect_timeout: duration.prefault('2s'),
+  connections_per_replica: z.number().int().min(1).default(128),
+  keep_alive_timeout: duration.prefault('30s'),
+  /** Answers up to this size are buffered whole, so a replica dying mid-answer is retried. */
+  max_buffered_response_bytes: byteSize.prefault('64MiB'),
+});
+
+const limits = z.strictObject({
+  max_url_bytes: byteSize.prefault('32KiB'),
+  max_header_bytes: byteSize.prefault('64KiB'),
+  max_body_bytes: byteSize.prefault('8MiB'),
+});
+
+const shutdown = z.strictObject({
+  drain_timeout: duration.prefault('30s'),
+});
+
+export const configSchema = z
+  .strictObject({
+    listen_address: listenAddress.default('127.0.0.1:9099'),
+    log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    replicas: z.array(replica).min(1, 'at least one replica is required'),
+    health_check: healthCheck.prefault({}),
+    circuit_breaker: circuitBreaker.prefault({}),
+    routing: routing.prefault({}),
+    upstream: upstream.prefault({}),
+    limits: limits.prefault({}),
+    shutdown: shutdown.prefault({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const names = new Set<string>();
+    cfg.replicas.forEach((r, i) => {
+      const name = r.name ?? r.url.host;
+      if (names.has(name)) {
+        ctx.addIssue({ code: 'custom', path: ['replicas', i, 'name'], message: `duplicate replica name "${name}"` });
+      }
+      names.add(name);
+    });
+    if (cfg.health_check.timeout > cfg.health_check.interval) {
+      ctx.addIssue({ code: 'custom', path: ['health_check', 'timeout'], message: 'must not exceed health_check.interval' });
+    }
+    if (cfg.routing.attempt_timeout > cfg.routing.total_deadline) {
+      ctx.addIssue({ code: 'custom', path: ['routing', 'attempt_timeout'], message: 'must not exceed routing.total_deadline' });
+    }
+    if (cfg.routing.hedge.min_delay > cfg.routing.hedge.max_delay) {
+      ctx.addIssue({ code: 'custom', path: ['routing', 'hedge', 'min_delay'], message: 'must not exceed routing.hedge.max_delay' });
+    }
+    if (cfg.limits.max_url_bytes > cfg.limits.max_header_bytes) {
+      ctx.addIssue({ code: 'custom', path: ['limits', 'max_url_bytes'], message: 'must not exceed limits.max_header_bytes (the request line counts toward the header limit)' });
+    }
+  });
+
+export type RawConfig = z.input<typeof configSchema>;
+type Parsed = z.output<typeof configSchema>;
+
+/** A replica with its name resolved. */
+export interface ReplicaConfig {
+  readonly url: URL;
+  readonly name: string;
+}
+
+export type Config = Readonly<Omit<Parsed, 'replicas'>> & { readonly replicas: readonly ReplicaConfig[] };
+export type HealthCheckConfig = Config['health_check'];
+export type CircuitBreakerConfig = Config['circuit_breaker'];
+export type RoutingConfig = Config['routing'];
+export type HedgeConfig = RoutingConfig['hedge'];
+export type UpstreamConfig = Config['upstream'];
+export type LimitsConfig = Config['limits'];
