@@ -1,2 +1,2 @@
 export * from './schema.js';
-export { validateConfig, parseConfigText, loadConfigFile } from './load.js';
+export { validateConfig, parseConfigText, loadConfigFile, type ConfigOverrides } from './load.js';

@@ -16,7 +16,10 @@ export function validateConfig(doc: unknown): Config {
   return deepFreeze(config);
 }
 
-export function parseConfigText(text: string): Config {
+/** Keys set on the command line, applied to the document before it is validated. */
+export type ConfigOverrides = Readonly<Record<string, unknown>>;
+
+export function parseConfigText(text: string, overrides: ConfigOverrides = {}): Config {
   let doc: unknown;
   try {
     doc = parseYaml(text, { uniqueKeys: true });
@@ -24,17 +27,23 @@ export function parseConfigText(text: string): Config {
     const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
     throw new ConfigError([`not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`], { cause: err });
   }
+  if (Object.keys(overrides).length > 0) {
+    if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
+      throw new ConfigError(['(top level): must be a mapping']);
+    }
+    doc = { ...(doc as object | null), ...overrides };
+  }
   return validateConfig(doc);
 }
 
-export async function loadConfigFile(path: string): Promise<Config> {
+export async function loadConfigFile(path: string, overrides: ConfigOverrides = {}): Promise<Config> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     throw new ConfigError([`cannot read ${path}: ${(err as Error).message}`], { cause: err });
   }
-  return parseConfigText(text);
+  return parseConfigText(text, overrides);
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -82,6 +82,22 @@ const limits = z.strictObject({
   max_body_bytes: byteSize.prefault('8MiB'),
 });
 
+const cache = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Identical requests in flight share one upstream evaluation. */
+  coalesce: z.boolean().default(true),
+  /** Bytes held by cached answers and range extents, all entries together. */
+  max_bytes: byteSize.prefault('256MiB'),
+  /** Data newer than now - freshness may still change (late scrapes, rule evaluation): always fetched. */
+  freshness: duration.prefault('10m'),
+  /** How long an answer about settled data is kept. */
+  ttl: duration.prefault('6h'),
+  /** labels, series, label values and metadata: short, since new series appear any time. */
+  metadata_ttl: duration.prefault('15s'),
+  /** Headers that identify a client; their values are part of every cache key. */
+  identity_headers: z.array(z.string().min(1).toLowerCase()).default(['authorization', 'x-scope-orgid', 'cookie']),
+});
+
 const shutdown = z.strictObject({
   drain_timeout: duration.prefault('30s'),
 });
@@ -96,6 +112,7 @@ export const configSchema = z
     routing: routing.prefault({}),
     upstream: upstream.prefault({}),
     limits: limits.prefault({}),
+    cache: cache.prefault({}),
     shutdown: shutdown.prefault({}),
   })
   .superRefine((cfg, ctx) => {
@@ -137,3 +154,4 @@ export type RoutingConfig = Config['routing'];
 export type HedgeConfig = RoutingConfig['hedge'];
 export type UpstreamConfig = Config['upstream'];
 export type LimitsConfig = Config['limits'];
+export type CacheConfig = Config['cache'];

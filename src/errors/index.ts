@@ -1,3 +1,3 @@
 export * from './promgate-error.js';
 export * from './errors.js';
-export { toPrometheusBody } from './prometheus-body.js';
+export { toPrometheusBody, type PrometheusErrorBody } from './prometheus-body.js';

@@ -1,0 +1,59 @@
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Config } from '../config/index.js';
+import { toPrometheusBody, BadRequestError } from '../errors/index.js';
+import { buildClientErrorHandler } from './client-error.js';
+import { errorHandler } from './error-handler.js';
+import { buildLimitsHook } from './limits-hook.js';
+import { buildProxyHandler, type ProxyHandlerDeps } from './proxy-handler.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The endpoint a request was classified as, for metrics labels. */
+    promgateEndpoint: string;
+  }
+}
+
+// Methods a Prometheus read API client may send; anything else is refused by the handler.
+const METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS', 'PUT', 'DELETE', 'PATCH'];
+
+// Node's own parser limit sits above ours, so most oversized requests reach the hook and get a
+// precise 414/431; the slack covers the request line and header framing.
+const PARSER_SLACK_BYTES = 8 * 1024;
+
+export function buildServer(config: Config, deps: ProxyHandlerDeps, metrics: GatewayMetrics): FastifyInstance {
+  const app = Fastify({
+    logger: config.log_level === 'silent' ? false : { level: config.log_level },
+    disableRequestLogging: true,
+    bodyLimit: config.limits.max_body_bytes,
+    http: { maxHeaderSize: config.limits.max_header_bytes + PARSER_SLACK_BYTES },
+    clientErrorHandler: buildClientErrorHandler(config.limits.max_url_bytes),
+    return503OnClosing: true,
+    frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => {
+      const { statusCode, body } = toPrometheusBody(new BadRequestError(error.message, { cause: error }));
+      void reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(body));
+    },
+  });
+
+  // Bodies are kept as raw bytes: they are forwarded, and retried, exactly as sent.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.limits.max_body_bytes }, (_req, body, done) => done(null, body));
+
+  app.decorateRequest('promgateEndpoint', 'unclassified');
+  app.addHook('onRequest', buildLimitsHook(config.limits));
+  app.addHook('onSend', async (_request, reply, payload) => {
+    // Node's server.close() only closes connections idle at that moment; one that finishes its
+    // last request during the drain would otherwise hold the process for keepAliveTimeout.
+    if (deps.isDraining()) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const endpoint = request.promgateEndpoint;
+    metrics.requests.inc({ endpoint, code: String(reply.statusCode) });
+    metrics.requestDuration.observe({ endpoint }, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(buildProxyHandler(deps));
+  app.route({ method: METHODS, url: '*', handler: buildProxyHandler(deps) });
+  return app;
+}

@@ -1,0 +1,67 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BadRequestError, ForbiddenPathError, MethodNotAllowedError, NotFoundPathError } from '../errors/index.js';
+import type { Gateway } from '../gateway/gateway.js';
+import { classifyPath, normalizePath } from '../query/path.js';
+import { forwardableRequestHeaders } from '../upstream/headers.js';
+import { type OwnEndpointDeps, serveOwnEndpoint } from './own-endpoints.js';
+import { sendAnswer } from './send-answer.js';
+
+export interface ProxyHandlerDeps extends OwnEndpointDeps {
+  readonly gateway: Gateway;
+  readonly onRefused: (reason: string) => void;
+  /** True once shutdown began: answers then close their connection so the drain can finish. */
+  readonly isDraining: () => boolean;
+}
+
+/**
+ * The one route: every request's path is normalized first (percent-decoding, `//`, `.`/`..`) and
+ * only then checked against the allowlist, so no spelling of a refused path reaches a replica;
+ * what is forwarded is the canonical path that was checked, never the raw one.
+ */
+export function buildProxyHandler(deps: ProxyHandlerDeps) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | void> => {
+    const target = request.raw.url ?? '';
+    // Absolute-form (`GET http://elsewhere/...`) and asterisk-form targets name no path of ours.
+    if (!target.startsWith('/')) throw refused(deps, 'bad_target', new BadRequestError('request target must be a path (origin-form)'));
+    const q = target.indexOf('?');
+    const rawPath = q < 0 ? target : target.slice(0, q);
+    const rawQuery = q < 0 ? '' : target.slice(q + 1);
+    const normalized = normalizePath(rawPath);
+    if (!normalized.ok) throw refused(deps, 'bad_path', new BadRequestError(`invalid path: ${normalized.reason}`));
+    const route = classifyPath(normalized.segments, request.method);
+    request.promgateEndpoint = route.kind === 'proxy' ? route.endpoint : route.kind === 'own' ? route.name : 'refused';
+    switch (route.kind) {
+      case 'own':
+        return serveOwnEndpoint(route.name, reply, deps);
+      case 'forbidden':
+        throw refused(deps, 'forbidden', new ForbiddenPathError(`promgate does not forward ${normalized.path}: ${route.reason}`));
+      case 'not_found':
+        throw refused(deps, 'not_found', new NotFoundPathError(`promgate does not serve ${normalized.path}`));
+      case 'method_not_allowed':
+        throw refused(deps, 'method', new MethodNotAllowedError(`method ${request.method} is not allowed on ${normalized.path}`));
+      case 'proxy':
+        break;
+    }
+    const controller = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+    const answer = await deps.gateway.handle({
+      method: request.method,
+      endpoint: route.endpoint,
+      path: normalized.path,
+      rawQuery,
+      clientHeaders: request.headers,
+      forwardHeaders: forwardableRequestHeaders(request.headers),
+      body,
+      signal: controller.signal,
+    });
+    return sendAnswer(reply, answer);
+  };
+}
+
+function refused(deps: ProxyHandlerDeps, reason: string, err: Error): Error {
+  deps.onRefused(reason);
+  return err;
+}

@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { AttemptOutcome, RoutingObserver } from '../routing/routing-observer.js';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/** promgate_* metrics, all on the registry handed in: two gateways in one process never share one. */
+export class GatewayMetrics implements RoutingObserver {
+  readonly requests: Counter<'endpoint' | 'code'>;
+  readonly requestDuration: Histogram<'endpoint'>;
+  readonly attempts: Counter<'replica' | 'outcome'>;
+  readonly attemptDuration: Histogram<'replica'>;
+  readonly retries: Counter;
+  readonly hedges: Counter;
+  readonly hedgeWins: Counter;
+  readonly replicaUp: Gauge<'replica'>;
+  readonly breakerState: Gauge<'replica' | 'state'>;
+  readonly inFlight: Gauge<'replica'>;
+  readonly refused: Counter<'reason'>;
+
+  #inFlightSource: () => Iterable<[string, number]> = () => [];
+
+  constructor(readonly registry: Registry) {
+    const registers = [registry];
+    this.requests = new Counter({ name: 'promgate_http_requests_total', help: 'Requests answered, by endpoint and status code.', labelNames: ['endpoint', 'code'], registers });
+    this.requestDuration = new Histogram({ name: 'promgate_http_request_duration_seconds', help: 'Time to answer a request, by endpoint.', labelNames: ['endpoint'], buckets: LATENCY_BUCKETS, registers });
+    this.attempts = new Counter({ name: 'promgate_upstream_attempts_total', help: 'Attempts sent to replicas, by outcome.', labelNames: ['replica', 'outcome'], registers });
+    this.attemptDuration = new Histogram({ name: 'promgate_upstream_attempt_duration_seconds', help: 'Duration of attempts to a replica.', labelNames: ['replica'], buckets: LATENCY_BUCKETS, registers });
+    this.retries = new Counter({ name: 'promgate_retries_total', help: 'Attempts sent to another replica after a replica fault.', registers });
+    this.hedges = new Counter({ name: 'promgate_hedges_total', help: 'Hedge attempts sent because the first attempt was slow.', registers });
+    this.hedgeWins = new Counter({ name: 'promgate_hedge_wins_total', help: 'Hedge attempts that answered first.', registers });
+    this.replicaUp = new Gauge({ name: 'promgate_replica_up', help: '1 when the replica passes its health checks.', labelNames: ['replica'], registers });
+    this.breakerState = new Gauge({ name: 'promgate_replica_breaker_state', help: '1 for the current circuit breaker state of each replica.', labelNames: ['replica', 'state'], registers });
+    const inFlightOf = () => this.#inFlightSource();
+    this.inFlight = new Gauge({
+      name: 'promgate_replica_in_flight',
+      help: 'Attempts in flight to each replica.',
+      labelNames: ['replica'],
+      registers,
+      collect() {
+        for (const [replica, n] of inFlightOf()) this.set({ replica }, n);
+      },
+    });
+    this.refused = new Counter({ name: 'promgate_refused_requests_total', help: 'Requests refused without reaching a replica, by reason.', labelNames: ['reason'], registers });
+  }
+
+  /** Where the in-flight gauge reads its values at scrape time. */
+  readInFlightFrom(source: () => Iterable<[string, number]>): void {
+    this.#inFlightSource = source;
+  }
+
+  attempt(replica: string, outcome: AttemptOutcome, seconds: number): void {
+    this.attempts.inc({ replica, outcome });
+    if (outcome !== 'canceled' && outcome !== 'breaker_open') this.attemptDuration.observe({ replica }, seconds);
+  }
+
+  retry(): void {
+    this.retries.inc();
+  }
+
+  hedge(): void {
+    this.hedges.inc();
+  }
+
+  hedgeWon(): void {
+    this.hedgeWins.inc();
+  }
+
+  setBreakerState(replica: string, state: 'closed' | 'open' | 'half_open'): void {
+    for (const s of ['closed', 'open', 'half_open'] as const) this.breakerState.set({ replica, state: s }, s === state ? 1 : 0);
+  }
+}
