@@ -1,0 +1,8 @@
+export {
+  type AnalyzeParams,
+  type PinAnchor,
+  type PinnedRead,
+  type QueryAnalysis,
+  type QueryAnalysisFailure,
+  analyzeQuery,
+} from './analyze.js';
