@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { type Clock, systemClock } from './clock/clock.js';
 import type { Config } from './config/index.js';
+import { CacheStore } from './cache/cache-store.js';
+import { RangeCache } from './cache/range-cache.js';
 import { Gateway } from './gateway/gateway.js';
+import { CacheMetrics } from './metrics/cache-metrics.js';
 import { buildServer } from './http/build-server.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { AttemptRunner } from './routing/attempt-runner.js';
@@ -57,7 +60,11 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   );
   const healthChecker = new HealthChecker(config.health_check, replicas.all, clock);
   const runner = new AttemptRunner(config.routing, replicas, buildPolicy(config.routing.policy), { clock, observer: metrics });
-  const gateway = new Gateway(runner);
+  // The gauges read the store at scrape time; the store reports evictions to the metrics.
+  const cacheMetrics: CacheMetrics = new CacheMetrics(registry, () => ({ bytes: store.bytes, entries: store.entries, maxBytes: config.cache.max_bytes }));
+  const store: CacheStore = new CacheStore({ maxBytes: config.cache.max_bytes, now: () => clock.now(), observer: cacheMetrics });
+  const rangeCache = new RangeCache(store, config.cache);
+  const gateway = new Gateway(config.cache, { runner, store, rangeCache, clock, observer: cacheMetrics });
 
   let draining = false;
   const server = buildServer(

@@ -1,12 +1,22 @@
+import type { CacheObserver, CacheResult } from '../cache/cache-observer.js';
+import type { CacheStore } from '../cache/cache-store.js';
+import { answerBytes } from '../cache/entry-size.js';
+import type { PartAnswer, RangeCache } from '../cache/range-cache.js';
+import type { Clock } from '../clock/clock.js';
+import type { CacheConfig } from '../config/index.js';
+import { type NormalizedRequest, normalizeRequest, parseForm, type ProxyRoute } from '../query/index.js';
 import type { AttemptRunner } from '../routing/attempt-runner.js';
-import type { UpstreamAnswer } from '../upstream/upstream-types.js';
+import { formatTimestampMs, type Extent } from '../timeseries/index.js';
+import type { UpstreamAnswer, UpstreamRequest } from '../upstream/upstream-types.js';
+import { type Plan, planRequest } from './cache-plan.js';
+import { clientIdentity, wantsNoCache } from './client-identity.js';
+import { SharedFetcher, UnshareableAnswerError } from './shared-fetcher.js';
 import { stickyKeyOf } from './sticky-key.js';
 
 /** A request the HTTP layer has already normalized and allowed. */
 export interface GatewayRequest {
   readonly method: string;
-  /** Allowlisted endpoint name, e.g. `query_range`. */
-  readonly endpoint: string;
+  readonly route: ProxyRoute;
   /** Canonical path, re-encoded for the upstream. */
   readonly path: string;
   /** The query string exactly as the client sent it, without `?`. */
@@ -19,27 +29,161 @@ export interface GatewayRequest {
   readonly signal: AbortSignal;
 }
 
-/** The request pipeline: normalize → route → answer. Parameters, bodies and times pass as sent. */
-export class Gateway {
-  readonly #runner: AttemptRunner;
+export interface GatewayDeps {
+  readonly runner: AttemptRunner;
+  readonly store: CacheStore;
+  readonly rangeCache: RangeCache;
+  readonly clock: Clock;
+  readonly observer: CacheObserver;
+}
 
-  constructor(runner: AttemptRunner) {
-    this.#runner = runner;
+/**
+ * The request pipeline: normalize → plan → cache / coalesce → route → answer. What goes upstream
+ * is what the client sent (parameters, body, time grid); only range-cache fetches are new
+ * requests, for sub-windows on the client's own grid.
+ */
+export class Gateway {
+  readonly #cfg: CacheConfig;
+  readonly #deps: GatewayDeps;
+  readonly #shared: SharedFetcher;
+
+  constructor(cfg: CacheConfig, deps: GatewayDeps) {
+    this.#cfg = cfg;
+    this.#deps = deps;
+    this.#shared = new SharedFetcher(deps.runner, deps.clock, cfg.coalesce);
   }
 
-  handle(req: GatewayRequest): Promise<UpstreamAnswer> {
-    const isForm = (first(req.clientHeaders['content-type']) ?? '').startsWith('application/x-www-form-urlencoded');
-    return this.#runner.run(
+  async handle(req: GatewayRequest): Promise<UpstreamAnswer> {
+    const normalized = this.#normalize(req);
+    const plan = planRequest(
       {
-        method: req.method,
-        pathAndQuery: req.rawQuery === '' ? req.path : `${req.path}?${req.rawQuery}`,
-        headers: req.forwardHeaders,
-        body: req.body,
-        latencyClass: req.endpoint,
+        normalized,
+        identity: clientIdentity(req.clientHeaders, this.#cfg.identity_headers),
+        gzip: req.forwardHeaders['accept-encoding'] === 'gzip',
+        noCache: wantsNoCache(req.clientHeaders),
+        nowMs: this.#deps.clock.now(),
       },
-      { signal: req.signal, stickyKey: stickyKeyOf(req.endpoint, req.clientHeaders, req.rawQuery, isForm ? req.body : undefined) },
+      this.#cfg,
+    );
+    const upstream = toUpstream(req);
+    const stickyKey = stickyKeyOf(req.route.endpoint, req.clientHeaders, req.rawQuery, isForm(req) ? req.body : undefined);
+    try {
+      switch (plan.kind) {
+        case 'passthrough':
+          if (plan.cacheHeader) this.#deps.observer.result(req.route.endpoint, plan.cacheHeader);
+          return withCacheHeader(await this.#deps.runner.run(upstream, { signal: req.signal, stickyKey }), plan.cacheHeader);
+        case 'shared':
+          return await this.#shared_(req, plan, upstream, stickyKey);
+        case 'range':
+          return await this.#range(req, plan, stickyKey);
+      }
+    } catch (err) {
+      if (!(err instanceof UnshareableAnswerError)) throw err;
+      return this.#deps.runner.run(upstream, { signal: req.signal, stickyKey });
+    }
+  }
+
+  #normalize(req: GatewayRequest): NormalizedRequest | undefined {
+    const form = parseForm(req.rawQuery, req.body, first(req.clientHeaders['content-type']), req.method);
+    if (form.error !== undefined) return undefined;
+    const result = normalizeRequest(req.route, form.params);
+    return result.ok ? result.request : undefined;
+  }
+
+  async #shared_(req: GatewayRequest, plan: Extract<Plan, { kind: 'shared' }>, upstream: UpstreamRequest, stickyKey: string): Promise<UpstreamAnswer> {
+    const endpoint = req.route.endpoint;
+    if (plan.ttlMs !== undefined) {
+      const hit = this.#deps.store.get(plan.key);
+      if (hit?.kind === 'answer') {
+        this.#deps.observer.result(endpoint, 'hit');
+        this.#deps.observer.savedSeconds(hit.fetchSeconds);
+        return { replica: 'cache', statusCode: hit.statusCode, headers: { ...hit.headers, 'x-promgate-cache': 'hit' }, body: hit.body };
+      }
+    }
+    const { promise, joined } = this.#shared.fetch(plan.key, upstream, stickyKey);
+    if (joined) this.#deps.observer.coalesced(endpoint);
+    const answer = await promise;
+    if (plan.ttlMs !== undefined) {
+      this.#deps.observer.result(endpoint, 'miss');
+      if (!joined && answer.statusCode === 200) this.#keep(plan.key, answer, plan.ttlMs);
+    }
+    return withCacheHeader(answer, plan.ttlMs !== undefined ? 'miss' : undefined);
+  }
+
+  #keep(key: string, answer: Awaited<ReturnType<SharedFetcher['fetch']>['promise']>, ttlMs: number): void {
+    const contentType = String(answer.headers['content-type'] ?? '');
+    const { date: _date, ...headers } = answer.headers;
+    this.#deps.store.set(
+      key,
+      { kind: 'answer', statusCode: answer.statusCode, headers, body: answer.body, fetchSeconds: answer.seconds, bytes: answerBytes(answer.body, contentType) },
+      ttlMs,
     );
   }
+
+  async #range(req: GatewayRequest, plan: Extract<Plan, { kind: 'range' }>, stickyKey: string): Promise<UpstreamAnswer> {
+    const n = plan.request;
+    const fetchPart = async (extent: Extent): Promise<PartAnswer> => {
+      const part = { ...n, start: extent.start, end: extent.end };
+      const { promise, joined } = this.#shared.fetch(`${plan.key}|${extent.start}-${extent.end}`, rangePartRequest(req, part), stickyKey);
+      if (joined) this.#deps.observer.coalesced(req.route.endpoint);
+      return promise;
+    };
+    const outcome = await this.#deps.rangeCache.answer(
+      { key: plan.rangeKey, start: n.start, end: n.end, step: n.step, analysis: plan.analysis },
+      fetchPart,
+      this.#deps.clock.now(),
+    );
+    if (outcome.kind === 'whole') {
+      this.#deps.observer.result(req.route.endpoint, 'miss');
+      return withCacheHeader({ ...outcome.answer, rest: undefined }, 'miss');
+    }
+    this.#deps.observer.result(req.route.endpoint, outcome.result);
+    this.#deps.observer.savedSeconds(outcome.savedSeconds);
+    return {
+      replica: outcome.replicas.join(',') || 'cache',
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', 'x-promgate-cache': outcome.result },
+      body: Buffer.from(outcome.body),
+    };
+  }
+}
+
+/** A query_range for one extent of the client's window, on the client's grid, uncompressed (it is parsed and merged). */
+function rangePartRequest(req: GatewayRequest, n: Extract<NormalizedRequest, { endpoint: 'query_range' }>): UpstreamRequest {
+  const form = new URLSearchParams();
+  form.append('query', n.query);
+  form.append('start', formatTimestampMs(n.start));
+  form.append('end', formatTimestampMs(n.end));
+  // A duration string parses exactly; seconds as a float may land a nanosecond short.
+  form.append('step', `${n.step}ms`);
+  for (const [name, value] of n.params) form.append(name, value);
+  const { 'accept-encoding': _ae, 'content-type': _ct, ...headers } = req.forwardHeaders;
+  return {
+    method: 'POST',
+    pathAndQuery: req.path,
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+    body: Buffer.from(form.toString()),
+    latencyClass: req.route.endpoint,
+  };
+}
+
+function toUpstream(req: GatewayRequest): UpstreamRequest {
+  return {
+    method: req.method,
+    pathAndQuery: req.rawQuery === '' ? req.path : `${req.path}?${req.rawQuery}`,
+    headers: req.forwardHeaders,
+    body: req.body,
+    latencyClass: req.route.endpoint,
+  };
+}
+
+function withCacheHeader(answer: UpstreamAnswer, header: CacheResult | undefined): UpstreamAnswer {
+  if (!header) return answer;
+  return { ...answer, headers: { ...answer.headers, 'x-promgate-cache': header } };
+}
+
+function isForm(req: GatewayRequest): boolean {
+  return (first(req.clientHeaders['content-type']) ?? '').startsWith('application/x-www-form-urlencoded');
 }
 
 function first(value: string | string[] | undefined): string | undefined {

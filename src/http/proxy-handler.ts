@@ -49,7 +49,7 @@ export function buildProxyHandler(deps: ProxyHandlerDeps) {
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     const answer = await deps.gateway.handle({
       method: request.method,
-      endpoint: route.endpoint,
+      route,
       path: normalized.path,
       rawQuery,
       clientHeaders: request.headers,

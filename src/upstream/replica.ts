@@ -52,6 +52,8 @@ export class Replica extends EventEmitter {
   readonly #breaker: CircuitBreaker<[UpstreamRequest, AbortSignal], UpstreamAnswer> | undefined;
   readonly #health: ReplicaHealth;
   readonly #latency = new Map<string, LatencyWindow>();
+  /** A replica served under a path prefix (`http://host/prometheus`) keeps it on every request. */
+  readonly #prefix: string;
   #inFlight = 0;
 
   constructor(opts: ReplicaOptions, deps: ReplicaDeps) {
@@ -59,6 +61,7 @@ export class Replica extends EventEmitter {
     this.#opts = opts;
     this.name = opts.name;
     this.url = opts.url;
+    this.#prefix = opts.url.pathname.replace(/\/+$/, '');
     this.#now = deps.now;
     const makePool = deps.dispatcher ?? ((url: URL, o: Pool.Options) => new Pool(url.origin, o));
     const common: Pool.Options = {
@@ -117,7 +120,7 @@ export class Replica extends EventEmitter {
   /** One active check: true when `path` answers 200 within `timeoutMs`. */
   async probe(path: string, timeoutMs: number): Promise<boolean> {
     try {
-      const res = await this.#probePool.request({ method: 'GET', path, signal: AbortSignal.timeout(timeoutMs) });
+      const res = await this.#probePool.request({ method: 'GET', path: this.#prefix + path, signal: AbortSignal.timeout(timeoutMs) });
       await res.body.dump();
       return res.statusCode === 200;
     } catch {
@@ -141,7 +144,7 @@ export class Replica extends EventEmitter {
     try {
       const res = await this.#pool.request({
         method: req.method as Dispatcher.HttpMethod,
-        path: req.pathAndQuery,
+        path: this.#prefix + req.pathAndQuery,
         headers: req.headers,
         body: req.body,
         signal,

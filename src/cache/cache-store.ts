@@ -1,0 +1,82 @@
+import { LRUCache } from 'lru-cache';
+import type { Matrix } from '../timeseries/index.js';
+import type { Extent } from '../timeseries/index.js';
+import type { CacheObserver } from './cache-observer.js';
+
+/** A whole answer, kept as the replica sent it (identity-encoded). */
+export interface AnswerEntry {
+  readonly kind: 'answer';
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string | string[]>>;
+  readonly body: Buffer;
+  /** Seconds the replica took to produce it: what a hit saves. */
+  readonly fetchSeconds: number;
+  readonly bytes: number;
+}
+
+/** The settled part of one range query on one grid: the extents fetched and their samples. */
+export interface RangeEntry {
+  readonly kind: 'range';
+  readonly extents: readonly Extent[];
+  readonly matrix: Matrix;
+  /** Upstream seconds per grid point fetched, for the seconds-saved metric. */
+  readonly secondsPerPoint: number;
+  readonly bytes: number;
+}
+
+export type CacheEntry = AnswerEntry | RangeEntry;
+
+export interface CacheStoreOptions {
+  readonly maxBytes: number;
+  readonly now: () => number;
+  readonly observer: CacheObserver;
+}
+
+/**
+ * The one bounded store behind every cache: lru-cache sized in bytes, so memory stays within
+ * `max_bytes` whatever mix of answers and extents it holds. An entry larger than a quarter of
+ * the budget is not kept: it would flush everything else for one request.
+ */
+export class CacheStore {
+  readonly #lru: LRUCache<string, CacheEntry>;
+  readonly maxBytes: number;
+
+  constructor(opts: CacheStoreOptions) {
+    this.maxBytes = opts.maxBytes;
+    this.#lru = new LRUCache<string, CacheEntry>({
+      maxSize: Math.max(1, opts.maxBytes),
+      maxEntrySize: Math.max(1, Math.floor(opts.maxBytes / 4)),
+      sizeCalculation: (entry) => Math.max(1, entry.bytes),
+      perf: { now: opts.now },
+      // Read the injected clock on every check rather than memoizing it behind a timer.
+      ttlResolution: 0,
+      dispose: (_value, _key, reason) => {
+        if (reason === 'evict') opts.observer.evicted();
+      },
+    });
+  }
+
+  get(key: string): CacheEntry | undefined {
+    return this.#lru.get(key);
+  }
+
+  set(key: string, entry: CacheEntry, ttlMs: number): void {
+    this.#lru.set(key, entry, { ttl: ttlMs });
+  }
+
+  delete(key: string): void {
+    this.#lru.delete(key);
+  }
+
+  get bytes(): number {
+    return this.#lru.calculatedSize;
+  }
+
+  get entries(): number {
+    return this.#lru.size;
+  }
+
+  clear(): void {
+    this.#lru.clear();
+  }
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { lastSettledEvalTime, settledHorizon } from '../cache/settled.js';
+import type { CacheConfig } from '../config/index.js';
+import { analyzeQuery, type QueryAnalysis } from '../promql/index.js';
+import { type NormalizedRequest, requestKey } from '../query/index.js';
+
+/**
+ * What the gateway does with one request, decided from the request and the clock alone:
+ * - passthrough: straight to a replica with the client's own signal (streams, remote read,
+ *   anything we cannot normalize exactly, and `Cache-Control: no-cache`);
+ * - shared: identical requests in flight share one evaluation; with `ttlMs`, a 200 answer is kept;
+ * - range: a query_range answered by the delta cache.
+ */
+export type Plan =
+  | { readonly kind: 'passthrough'; readonly cacheHeader?: 'bypass' }
+  | { readonly kind: 'shared'; readonly key: string; readonly ttlMs?: number }
+  | {
+      readonly kind: 'range';
+      readonly key: string;
+      readonly rangeKey: string;
+      readonly request: Extract<NormalizedRequest, { endpoint: 'query_range' }>;
+      readonly analysis: QueryAnalysis;
+    };
+
+export interface PlanInput {
+  readonly normalized: NormalizedRequest | undefined;
+  /** Hash of the client's identity headers, when it sent any. */
+  readonly identity: string | undefined;
+  /** The upstream answer will be gzip: gzip and identity answers are kept apart. */
+  readonly gzip: boolean;
+  readonly noCache: boolean;
+  readonly nowMs: number;
+}
+
+const METADATA = new Set(['labels', 'series', 'label_values', 'metadata']);
+const SHAREABLE = new Set(['query', 'query_range', 'query_exemplars', 'format_query', 'parse_query', ...METADATA]);
+// Parameters whose effect a stitched answer cannot reproduce: per-window stats, a series limit.
+const UNSTITCHABLE_PARAMS = new Set(['stats', 'limit']);
+
+export function planRequest(input: PlanInput, cfg: CacheConfig): Plan {
+  const n = input.normalized;
+  if (!n || !SHAREABLE.has(n.endpoint) || (!cfg.enabled && !cfg.coalesce)) return { kind: 'passthrough' };
+  if (input.noCache) return { kind: 'passthrough', cacheHeader: 'bypass' };
+  const key = `${requestKey(n, input.identity)}${input.gzip ? ':gz' : ''}`;
+  if (!cfg.enabled) return { kind: 'shared', key };
+  const horizon = settledHorizon(input.nowMs, cfg.freshness);
+
+  if (n.endpoint === 'query') {
+    // No `time` means "now": never from cache, only shared while in flight.
+    if (n.time === undefined) return { kind: 'shared', key };
+    const analysis = analyzeQuery(n.query);
+    const settled = analysis.ok && n.time <= lastSettledEvalTime(analysis, horizon, { start: n.time, end: n.time });
+    return settled ? { kind: 'shared', key, ttlMs: cfg.ttl } : { kind: 'shared', key };
+  }
+  if (n.endpoint === 'query_range') {
+    const analysis = analyzeQuery(n.query, { stepMs: n.step, rangeMs: n.end - n.start });
+    if (!analysis.ok) return { kind: 'shared', key };
+    if (!analysis.dependsOnWindow && !n.params.some(([name]) => UNSTITCHABLE_PARAMS.has(name))) {
+      return { kind: 'range', key, rangeKey: rangeKeyOf(n, input.identity), request: n, analysis };
+    }
+    const settled = n.end <= lastSettledEvalTime(analysis, horizon, n);
+    return settled ? { kind: 'shared', key, ttlMs: cfg.ttl } : { kind: 'shared', key };
+  }
+  if (METADATA.has(n.endpoint)) return { kind: 'shared', key, ttlMs: cfg.metadata_ttl };
+  return { kind: 'shared', key };
+}
+
+/** One range query on one grid: everything but the window's ends, and the grid's phase instead. */
+export function rangeKeyOf(n: Extract<NormalizedRequest, { endpoint: 'query_range' }>, identity: string | undefined): string {
+  const phase = ((n.start % n.step) + n.step) % n.step;
+  return createHash('sha256')
+    .update(JSON.stringify(['range/v1', n.query, n.step, phase, n.params, identity ?? null]))
+    .digest('hex');
+}
