@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { constants as zlibConstants, gzip } from 'node:zlib';
 import type { CacheObserver, CacheResult } from '../cache/cache-observer.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import { answerBytes } from '../cache/entry-size.js';
@@ -139,14 +141,19 @@ export class Gateway {
     }
     this.#deps.observer.result(req.route.endpoint, outcome.result);
     this.#deps.observer.savedSeconds(outcome.savedSeconds);
-    return {
-      replica: outcome.replicas.join(',') || 'cache',
-      statusCode: 200,
-      headers: { 'content-type': 'application/json', 'x-promgate-cache': outcome.result },
-      body: Buffer.from(outcome.body),
-    };
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-promgate-cache': outcome.result };
+    let body = Buffer.from(outcome.body);
+    // The pieces were fetched uncompressed to be merged; a gzip client still gets gzip, as the
+    // replica would have sent it. Fastest level, off the event loop.
+    if (req.forwardHeaders['accept-encoding'] === 'gzip') {
+      body = await gzipAsync(body, { level: zlibConstants.Z_BEST_SPEED });
+      headers['content-encoding'] = 'gzip';
+    }
+    return { replica: outcome.replicas.join(',') || 'cache', statusCode: 200, headers, body };
   }
 }
+
+const gzipAsync = promisify(gzip);
 
 /** A query_range for one extent of the client's window, on the client's grid, uncompressed (it is parsed and merged). */
 function rangePartRequest(req: GatewayRequest, n: Extract<NormalizedRequest, { endpoint: 'query_range' }>): UpstreamRequest {

@@ -5,6 +5,7 @@ import { buildClientErrorHandler } from './client-error.js';
 import { errorHandler } from './error-handler.js';
 import { buildLimitsHook } from './limits-hook.js';
 import { buildProxyHandler, type ProxyHandlerDeps } from './proxy-handler.js';
+import { refuseConnect } from './refuse-connect.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 
 declare module 'fastify' {
@@ -56,5 +57,6 @@ export function buildServer(config: Config, deps: ProxyHandlerDeps, metrics: Gat
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(buildProxyHandler(deps));
   app.route({ method: METHODS, url: '*', handler: buildProxyHandler(deps) });
+  app.server.on('connect', refuseConnect(deps.onRefused));
   return app;
 }
