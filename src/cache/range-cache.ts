@@ -3,7 +3,9 @@ import type { QueryAnalysis } from '../promql/index.js';
 import {
   alignToGrid,
   alignedSteps,
+  concatInTimeOrder,
   cropMatrix,
+  cropSortedMatrix,
   type Extent,
   floorToGrid,
   type Matrix,
@@ -91,7 +93,8 @@ export class RangeCache {
     if (settled && missingParts.length > 0) {
       stored = this.#store_(w, want, entry, missingParts, missingMatrices, fetched.slice(0, missingParts.length));
     }
-    const matrix = mergeMatrices([settled ? cropMatrix(stored, settled) : [], ...freshMatrices]);
+    // Cached settled steps, then fetched fresh steps: disjoint and in time order.
+    const matrix = concatInTimeOrder([settled ? cropSortedMatrix(stored, settled) : [], ...freshMatrices]);
     const settledPoints = settled ? alignedSteps(settled, w.step) : 0;
     const cachedPoints = settledPoints - missingParts.reduce((n, e) => n + alignedSteps(e, w.step), 0);
     return {

@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { constants as zlibConstants, gzip } from 'node:zlib';
 import type { CacheObserver, CacheResult } from '../cache/cache-observer.js';
+import { Coalescer } from '../cache/coalescer.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import { answerBytes } from '../cache/entry-size.js';
 import type { PartAnswer, RangeCache } from '../cache/range-cache.js';
@@ -48,6 +49,8 @@ export class Gateway {
   readonly #cfg: CacheConfig;
   readonly #deps: GatewayDeps;
   readonly #shared: SharedFetcher;
+  /** Identical range requests in flight share one merged answer, not just its sub-window fetches. */
+  readonly #rangeAnswers = new Coalescer<UpstreamAnswer>();
 
   constructor(cfg: CacheConfig, deps: GatewayDeps) {
     this.#cfg = cfg;
@@ -76,8 +79,12 @@ export class Gateway {
           return withCacheHeader(await this.#deps.runner.run(upstream, { signal: req.signal, stickyKey }), plan.cacheHeader);
         case 'shared':
           return await this.#shared_(req, plan, upstream, stickyKey);
-        case 'range':
-          return await this.#range(req, plan, stickyKey);
+        case 'range': {
+          if (!this.#cfg.coalesce) return await this.#range(req, plan, stickyKey);
+          const { promise, joined } = this.#rangeAnswers.run(plan.key, () => this.#range(req, plan, stickyKey));
+          if (joined) this.#deps.observer.coalesced(req.route.endpoint);
+          return await promise;
+        }
       }
     } catch (err) {
       if (!(err instanceof UnshareableAnswerError)) throw err;

@@ -24,3 +24,4 @@ export {
 export { type HistogramSample, type Matrix, type Sample, type Series, cropMatrix, mergeMatrices, sampleMs, sortMatrix } from './matrix.js';
 export { type RangeResponse, formatTimestampMs, goJson, parseRangeResponse, serializeRangeResponse } from './response.js';
 export { splitOnGrid } from './split.js';
+export { concatInTimeOrder, cropSortedMatrix } from './concat.js';

@@ -48,13 +48,24 @@ export function goJson(value: unknown): string {
   return (JSON.stringify(value) ?? 'null').replace(/[<>&\u2028\u2029]/g, (c) => GO_EXTRA_ESCAPES[c] ?? c);
 }
 
+// Sample values are Go-formatted floats (`1.5`, `-2e-05`, `NaN`, `+Inf`): nothing to escape.
+const PLAIN_VALUE = /^[\w.+-]*$/;
+
+/** One `[t,"v"]` pair; the fast paths give the same text as formatTimestampMs and goJson. */
+function writeSample(v: Sample): string {
+  const t = v[0];
+  const time = Number.isSafeInteger(t) ? String(t) : formatTimestampMs(sampleMs(t));
+  const value = PLAIN_VALUE.test(v[1]) ? `"${v[1]}"` : goJson(v[1]);
+  return `[${time},${value}]`;
+}
+
 function writeSeries(s: Series): string {
   const metric = labelPairs(s.metric)
     .map(([name, value]) => `${goJson(name)}:${goJson(value)}`)
     .join(',');
   let out = `{"metric":{${metric}}`;
   if (s.values !== undefined && s.values.length > 0) {
-    out += `,"values":[${s.values.map((v) => `[${formatTimestampMs(sampleMs(v[0]))},${goJson(v[1])}]`).join(',')}]`;
+    out += `,"values":[${s.values.map(writeSample).join(',')}]`;
   }
   if (s.histograms !== undefined && s.histograms.length > 0) {
     out += `,"histograms":[${s.histograms.map((h) => `[${formatTimestampMs(sampleMs(h[0]))},${goJson(h[1])}]`).join(',')}]`;
