@@ -1,0 +1,165 @@
+/**
+ * Local mode: real Prometheus replicas, and for each run a fresh HAProxy or promgate in front
+ * of them (fresh so that CPU, RSS and cache state belong to that run alone, and neither front
+ * end idles next to the other while it is measured).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requirePrometheus } from '../../test/helpers/require-prometheus.js';
+import { DelayProxy } from './delay-proxy.js';
+import type { Environment, Fault, FaultKind, Frontend, OpenOptions } from './environment.js';
+import { haproxyVersion, startHaproxy } from './haproxy.js';
+import { startLocalCluster, type LocalCluster } from './local-cluster.js';
+import { startPromgate } from './promgate-process.js';
+import type { TargetName } from './types.js';
+import { UpstreamCounter } from './upstream-counter.js';
+
+/** Extra latency of the slowed replica's queries in failover-slow. */
+export const SLOW_DELAY_MS = 500;
+/** Which replica the failover scenarios hit. */
+const VICTIM = 0;
+
+export async function startLocalEnvironment(replicas: number, nowMs: number): Promise<Environment> {
+  requirePrometheus();
+  const haproxy = haproxyVersion();
+  if (haproxy === undefined) throw new Error('haproxy not found on PATH; local mode compares against it (Debian/Ubuntu: apt-get install haproxy)');
+  const work = await mkdtemp(join(tmpdir(), 'promgate-bench-'));
+  let cluster: LocalCluster;
+  try {
+    cluster = await startLocalCluster(replicas, nowMs);
+  } catch (err) {
+    await rm(work, { recursive: true, force: true });
+    throw err;
+  }
+  return new LocalEnvironment(work, cluster, { prometheus: prometheusVersion(), haproxy });
+}
+
+class LocalEnvironment implements Environment {
+  readonly targets: readonly TargetName[] = ['promgate', 'haproxy'];
+  readonly querySet = 'demo' as const;
+  readonly counter: UpstreamCounter;
+  readonly versions: Record<string, string>;
+  readonly #work: string;
+  readonly #cluster: LocalCluster;
+  #proxy: DelayProxy | undefined;
+
+  constructor(work: string, cluster: LocalCluster, versions: Record<string, string>) {
+    this.#work = work;
+    this.#cluster = cluster;
+    this.versions = versions;
+    this.counter = new UpstreamCounter(cluster.replicas);
+  }
+
+  async open(target: TargetName, o: OpenOptions): Promise<Frontend> {
+    const urls = [...this.#cluster.urls];
+    let proxy: DelayProxy | undefined;
+    if (o.slowReplica === true) {
+      proxy = await DelayProxy.start(urls[VICTIM]!);
+      urls[VICTIM] = proxy.url;
+    }
+    this.#proxy = proxy;
+    const tag = `${o.scenario}-${o.round}`;
+    const closeProxy = async (): Promise<void> => {
+      if (proxy !== undefined) await proxy.close();
+      if (this.#proxy === proxy) this.#proxy = undefined;
+    };
+    try {
+      const fe =
+        target === 'promgate'
+          ? await startPromgate({ workDir: this.#work, replicaUrls: urls, tag, ...(o.cpuProfDir !== undefined ? { cpuProfDir: o.cpuProfDir } : {}) })
+          : target === 'haproxy'
+            ? await startHaproxy(this.#work, urls, tag)
+            : undefined;
+      if (fe === undefined) throw new Error(`local mode has no target "${target}"`);
+      return {
+        url: fe.url,
+        pid: fe.pid,
+        stop: async () => {
+          await fe.stop();
+          await closeProxy();
+        },
+      };
+    } catch (err) {
+      await closeProxy();
+      throw err;
+    }
+  }
+
+  fault(kind: FaultKind): Fault | undefined {
+    const victim = this.#cluster.replicas[VICTIM]!;
+    switch (kind) {
+      case 'kill': {
+        let restarted: Promise<void> = Promise.resolve();
+        return {
+          inject: async () => {
+            await this.counter.bank(VICTIM);
+            victim.kill('SIGKILL');
+            return `kill -9 ${victim.name}`;
+          },
+          recover: async () => {
+            restarted = victim.restart();
+            restarted.catch(() => undefined);
+            return `restart ${victim.name}`;
+          },
+          settled: async () => {
+            await restarted;
+            return `${victim.name} ready`;
+          },
+        };
+      }
+      case 'freeze':
+        return {
+          inject: async () => {
+            victim.kill('SIGSTOP');
+            return `SIGSTOP ${victim.name}`;
+          },
+          recover: async () => {
+            victim.kill('SIGCONT');
+            return `SIGCONT ${victim.name}`;
+          },
+        };
+      case 'slow': {
+        const proxy = this.#proxy;
+        if (proxy === undefined) return undefined;
+        return {
+          inject: async () => {
+            proxy.delayMs = SLOW_DELAY_MS;
+            return `${victim.name} +${SLOW_DELAY_MS} ms`;
+          },
+          recover: async () => {
+            proxy.delayMs = 0;
+            return `${victim.name} fast again`;
+          },
+        };
+      }
+    }
+  }
+
+  async settle(): Promise<void> {
+    for (const r of this.#cluster.replicas) {
+      try {
+        r.kill('SIGCONT'); // harmless when not frozen; a run that failed mid-freeze must not leave one stopped
+      } catch {
+        await r.restart(); // not running: a kill whose restart failed or never came
+      }
+      await r.waitReady(60_000);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#proxy?.close();
+    await this.#cluster.stop();
+    await rm(this.#work, { recursive: true, force: true });
+  }
+}
+
+function prometheusVersion(): string {
+  try {
+    const out = execFileSync(requirePrometheus().prometheus, ['--version'], { encoding: 'utf8' });
+    return /version (\S+)/.exec(out)?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

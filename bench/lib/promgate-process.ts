@@ -1,0 +1,61 @@
+/**
+ * promgate as a child process (`node dist/src/main.js`), so its CPU and RSS can be read from
+ * /proc apart from the load generator's. Config: the replicas, everything else default.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort } from '../../test/helpers/prometheus.js';
+import { spawnChild, waitForOk } from './child.js';
+import { repoRoot } from './paths.js';
+
+export function promgateConfig(replicaUrls: readonly string[]): string {
+  // JSON is YAML. Only the replicas: health_check (1s interval) and the rest stay default.
+  return `${JSON.stringify({ replicas: replicaUrls.map((url, i) => ({ url, name: `replica-${i}` })) }, null, 2)}\n`;
+}
+
+export interface PromgateHandle {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export interface StartPromgateOptions {
+  workDir: string;
+  replicaUrls: readonly string[];
+  tag: string;
+  /** Write a V8 CPU profile into this directory when the process exits. */
+  cpuProfDir?: string;
+}
+
+export function promgateMain(): string {
+  return join(repoRoot(), 'dist', 'src', 'main.js');
+}
+
+export async function startPromgate(o: StartPromgateOptions): Promise<PromgateHandle> {
+  const main = promgateMain();
+  if (!existsSync(main)) throw new Error(`${main} not found: run \`npm run build\` first`);
+  const port = await freePort();
+  const cfg = join(o.workDir, `promgate-${o.tag}.yaml`);
+  await writeFile(cfg, promgateConfig(o.replicaUrls));
+  const nodeArgs: string[] = [];
+  if (o.cpuProfDir !== undefined) {
+    await mkdir(o.cpuProfDir, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`);
+  }
+  const child = await spawnChild(
+    'promgate',
+    process.execPath,
+    [...nodeArgs, main, `--config.file=${cfg}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    join(o.workDir, `promgate-${o.tag}.log`),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForOk(`${url}/-/ready`, 15_000, child);
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  // SIGTERM drains and exits normally, which is also what makes --cpu-prof write its file.
+  return { url, pid: child.pid, stop: () => child.stop(35_000) };
+}

@@ -1,0 +1,91 @@
+/**
+ * One run: one target, one round, one scenario. Opens the front end, counts the replicas'
+ * evaluations around the load, injects the scenario's fault at a third of the run and recovers
+ * at two thirds, and measures the front end's CPU and RSS.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Environment, Fault } from './environment.js';
+import { runLoad } from './load.js';
+import type { RunData, ScenarioSpec } from './scenario-spec.js';
+import { bucketize, summarize } from './stats.js';
+import { UsageMeter } from './proc-usage.js';
+import type { BenchEvent, TargetName } from './types.js';
+
+export interface RunOptions {
+  round: number;
+  durationMs: number;
+  maxRequests: number;
+  connections: number | undefined;
+  cpuProfDir: string | undefined;
+}
+
+/** About 40 points per over-time chart, never finer than 250 ms. */
+export function bucketMsFor(durationMs: number): number {
+  return Math.max(250, Math.round(durationMs / 40 / 250) * 250);
+}
+
+export async function runScenario(env: Environment, spec: ScenarioSpec, target: TargetName, o: RunOptions): Promise<RunData> {
+  await env.settle();
+  const fe = await env.open(target, {
+    scenario: spec.name,
+    round: o.round,
+    slowReplica: spec.fault === 'slow',
+    ...(o.cpuProfDir !== undefined && target === 'promgate' && spec.profile === true ? { cpuProfDir: o.cpuProfDir } : {}),
+  });
+  const events: BenchEvent[] = [];
+  try {
+    const fault = spec.fault === undefined ? undefined : env.fault(spec.fault);
+    if (spec.fault !== undefined && fault === undefined) throw new Error(`${spec.name}: this environment cannot inject "${spec.fault}"`);
+    await env.counter.start();
+    const meter = fe.pid !== undefined ? new UsageMeter(fe.pid) : undefined;
+    const t0 = performance.now();
+    const load = runLoad({
+      url: fe.url,
+      target,
+      scenario: spec.name,
+      connections: o.connections ?? spec.connections,
+      durationMs: o.durationMs,
+      maxRequests: o.maxRequests,
+      requests: spec.requests({ querySet: env.querySet, nowMs: () => Date.now() }),
+      t0,
+    });
+    const faults = fault === undefined ? Promise.resolve() : playFault(fault, o.durationMs, t0, events);
+    const [records] = await Promise.all([load, faults]);
+    const usage = meter?.stop();
+    const upstreamEvaluations = await env.counter.finish();
+    return {
+      records,
+      run: {
+        scenario: spec.name,
+        target,
+        round: o.round,
+        durationMs: o.durationMs,
+        summary: summarize(records, o.durationMs),
+        upstreamEvaluations,
+        ...(usage !== undefined ? { usage } : {}),
+        buckets: bucketize(records, bucketMsFor(o.durationMs), o.durationMs),
+        events,
+      },
+    };
+  } finally {
+    await fe.stop();
+  }
+}
+
+async function playFault(fault: Fault, durationMs: number, t0: number, events: BenchEvent[]): Promise<void> {
+  const at = (): number => Math.round(performance.now() - t0);
+  const until = async (ms: number): Promise<void> => {
+    const wait = t0 + ms - performance.now();
+    if (wait > 0) await sleep(wait);
+  };
+  await until(durationMs / 3);
+  events.push({ atMs: at(), label: await fault.inject(), kind: 'fault' });
+  await until((2 * durationMs) / 3);
+  const recoverAt = at();
+  events.push({ atMs: recoverAt, label: await fault.recover(), kind: 'resume' });
+  if (fault.settled !== undefined) {
+    const label = await fault.settled();
+    if (label !== undefined) events.push({ atMs: at(), label, kind: 'restart' });
+  }
+}

@@ -1,0 +1,17 @@
+/** Burst: many identical heavy queries at once, the same window for every connection. */
+import { alignedWindow, rangeQueryPath, SIX_HOURS_MS } from '../lib/dashboard-windows.js';
+import { burstPanel } from '../lib/queries.js';
+import type { ScenarioSpec } from '../lib/scenario-spec.js';
+
+export function burstScenario(): ScenarioSpec {
+  return {
+    name: 'burst',
+    description: 'Every connection sends the same heavy 6h histogram_quantile range query at once, again and again (window fixed at the run start).',
+    connections: 64,
+    requests: (ctx) => {
+      const panel = burstPanel(ctx.querySet);
+      return [{ path: rangeQueryPath(panel.expr, alignedWindow(ctx.nowMs(), SIX_HOURS_MS, panel.stepSec)) }];
+    },
+    goals: () => [],
+  };
+}

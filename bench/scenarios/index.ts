@@ -1,0 +1,23 @@
+import type { ScenarioName } from '../lib/args.js';
+import type { ScenarioSpec } from '../lib/scenario-spec.js';
+import { burstScenario } from './burst.js';
+import { dashboardScenario } from './dashboard.js';
+import { failoverScenario } from './failover.js';
+import { missScenario } from './miss.js';
+
+export function scenarioFor(name: ScenarioName): ScenarioSpec {
+  switch (name) {
+    case 'miss':
+      return missScenario();
+    case 'dashboard':
+      return dashboardScenario();
+    case 'failover-kill':
+      return failoverScenario('kill');
+    case 'failover-freeze':
+      return failoverScenario('freeze');
+    case 'failover-slow':
+      return failoverScenario('slow');
+    case 'burst':
+      return burstScenario();
+  }
+}
