@@ -64,7 +64,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   const cacheMetrics: CacheMetrics = new CacheMetrics(registry, () => ({ bytes: store.bytes, entries: store.entries, maxBytes: config.cache.max_bytes }));
   const store: CacheStore = new CacheStore({ maxBytes: config.cache.max_bytes, now: () => clock.now(), observer: cacheMetrics });
   const rangeCache = new RangeCache(store, config.cache);
-  const gateway = new Gateway(config.cache, { runner, store, rangeCache, clock, observer: cacheMetrics });
+  const gateway = new Gateway(config.cache, { runner, store, rangeCache, clock, observer: cacheMetrics, stickyRouting: config.routing.policy === 'sticky' });
 
   let draining = false;
   const server = buildServer(

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { lastSettledEvalTime, settledHorizon } from '../cache/settled.js';
 import type { CacheConfig } from '../config/index.js';
-import { analyzeQuery, type QueryAnalysis } from '../promql/index.js';
+import { type AnalyzeParams, analyzeQuery, type QueryAnalysis, type QueryAnalysisFailure } from '../promql/index.js';
 import { type NormalizedRequest, requestKey } from '../query/index.js';
 
 /**
@@ -37,7 +37,9 @@ const SHAREABLE = new Set(['query', 'query_range', 'query_exemplars', 'format_qu
 // Parameters whose effect a stitched answer cannot reproduce: per-window stats, a series limit.
 const UNSTITCHABLE_PARAMS = new Set(['stats', 'limit']);
 
-export function planRequest(input: PlanInput, cfg: CacheConfig): Plan {
+export type Analyze = (expr: string, params?: AnalyzeParams) => QueryAnalysis | QueryAnalysisFailure;
+
+export function planRequest(input: PlanInput, cfg: CacheConfig, analyze: Analyze = analyzeQuery): Plan {
   const n = input.normalized;
   if (!n || !SHAREABLE.has(n.endpoint) || (!cfg.enabled && !cfg.coalesce)) return { kind: 'passthrough' };
   if (input.noCache) return { kind: 'passthrough', cacheHeader: 'bypass' };
@@ -48,12 +50,12 @@ export function planRequest(input: PlanInput, cfg: CacheConfig): Plan {
   if (n.endpoint === 'query') {
     // No `time` means "now": never from cache, only shared while in flight.
     if (n.time === undefined) return { kind: 'shared', key };
-    const analysis = analyzeQuery(n.query);
+    const analysis = analyze(n.query);
     const settled = analysis.ok && n.time <= lastSettledEvalTime(analysis, horizon, { start: n.time, end: n.time });
     return settled ? { kind: 'shared', key, ttlMs: cfg.ttl } : { kind: 'shared', key };
   }
   if (n.endpoint === 'query_range') {
-    const analysis = analyzeQuery(n.query, { stepMs: n.step, rangeMs: n.end - n.start });
+    const analysis = analyze(n.query, { stepMs: n.step, rangeMs: n.end - n.start });
     if (!analysis.ok) return { kind: 'shared', key };
     if (!analysis.dependsOnWindow && !n.params.some(([name]) => UNSTITCHABLE_PARAMS.has(name))) {
       return { kind: 'range', key, rangeKey: rangeKeyOf(n, input.identity), request: n, analysis };

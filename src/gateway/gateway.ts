@@ -7,6 +7,7 @@ import { answerBytes } from '../cache/entry-size.js';
 import type { PartAnswer, RangeCache } from '../cache/range-cache.js';
 import type { Clock } from '../clock/clock.js';
 import type { CacheConfig } from '../config/index.js';
+import { AnalysisMemo } from '../promql/index.js';
 import { type NormalizedRequest, normalizeRequest, parseForm, type ProxyRoute } from '../query/index.js';
 import type { AttemptRunner } from '../routing/attempt-runner.js';
 import { formatTimestampMs, type Extent } from '../timeseries/index.js';
@@ -29,7 +30,8 @@ export interface GatewayRequest {
   /** Headers to forward, already filtered. */
   readonly forwardHeaders: Readonly<Record<string, string>>;
   readonly body?: Buffer | undefined;
-  readonly signal: AbortSignal;
+  /** Aborted when the client goes away; made on first use, since shared fetches never use it. */
+  readonly clientSignal: () => AbortSignal;
 }
 
 export interface GatewayDeps {
@@ -38,6 +40,8 @@ export interface GatewayDeps {
   readonly rangeCache: RangeCache;
   readonly clock: Clock;
   readonly observer: CacheObserver;
+  /** The routing policy hashes a sticky key; other policies need none computed. */
+  readonly stickyRouting: boolean;
 }
 
 /**
@@ -51,6 +55,7 @@ export class Gateway {
   readonly #shared: SharedFetcher;
   /** Identical range requests in flight share one merged answer, not just its sub-window fetches. */
   readonly #rangeAnswers = new Coalescer<UpstreamAnswer>();
+  readonly #analyses = new AnalysisMemo();
 
   constructor(cfg: CacheConfig, deps: GatewayDeps) {
     this.#cfg = cfg;
@@ -69,14 +74,17 @@ export class Gateway {
         nowMs: this.#deps.clock.now(),
       },
       this.#cfg,
+      (expr, params) => this.#analyses.analyze(expr, params),
     );
     const upstream = toUpstream(req);
-    const stickyKey = stickyKeyOf(req.route.endpoint, req.clientHeaders, req.rawQuery, isForm(req) ? req.body : undefined);
+    const stickyKey = this.#deps.stickyRouting
+      ? stickyKeyOf(req.route.endpoint, req.clientHeaders, req.rawQuery, isForm(req) ? req.body : undefined)
+      : undefined;
     try {
       switch (plan.kind) {
         case 'passthrough':
           if (plan.cacheHeader) this.#deps.observer.result(req.route.endpoint, plan.cacheHeader);
-          return withCacheHeader(await this.#deps.runner.run(upstream, { signal: req.signal, stickyKey }), plan.cacheHeader);
+          return withCacheHeader(await this.#deps.runner.run(upstream, { signal: req.clientSignal(), stickyKey }), plan.cacheHeader);
         case 'shared':
           return await this.#shared_(req, plan, upstream, stickyKey);
         case 'range': {
@@ -88,7 +96,7 @@ export class Gateway {
       }
     } catch (err) {
       if (!(err instanceof UnshareableAnswerError)) throw err;
-      return this.#deps.runner.run(upstream, { signal: req.signal, stickyKey });
+      return this.#deps.runner.run(upstream, { signal: req.clientSignal(), stickyKey });
     }
   }
 
@@ -99,7 +107,7 @@ export class Gateway {
     return result.ok ? result.request : undefined;
   }
 
-  async #shared_(req: GatewayRequest, plan: Extract<Plan, { kind: 'shared' }>, upstream: UpstreamRequest, stickyKey: string): Promise<UpstreamAnswer> {
+  async #shared_(req: GatewayRequest, plan: Extract<Plan, { kind: 'shared' }>, upstream: UpstreamRequest, stickyKey: string | undefined): Promise<UpstreamAnswer> {
     const endpoint = req.route.endpoint;
     if (plan.ttlMs !== undefined) {
       const hit = this.#deps.store.get(plan.key);
@@ -129,7 +137,7 @@ export class Gateway {
     );
   }
 
-  async #range(req: GatewayRequest, plan: Extract<Plan, { kind: 'range' }>, stickyKey: string): Promise<UpstreamAnswer> {
+  async #range(req: GatewayRequest, plan: Extract<Plan, { kind: 'range' }>, stickyKey: string | undefined): Promise<UpstreamAnswer> {
     const n = plan.request;
     const fetchPart = async (extent: Extent): Promise<PartAnswer> => {
       const part = { ...n, start: extent.start, end: extent.end };

@@ -42,10 +42,15 @@ export function buildProxyHandler(deps: ProxyHandlerDeps) {
       case 'proxy':
         break;
     }
-    const controller = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
-    });
+    let controller: AbortController | undefined;
+    const clientSignal = (): AbortSignal => {
+      if (!controller) {
+        const c = (controller = new AbortController());
+        if (request.raw.destroyed) c.abort();
+        else reply.raw.once('close', () => reply.raw.writableFinished || c.abort());
+      }
+      return controller.signal;
+    };
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     const answer = await deps.gateway.handle({
       method: request.method,
@@ -55,7 +60,7 @@ export function buildProxyHandler(deps: ProxyHandlerDeps) {
       clientHeaders: request.headers,
       forwardHeaders: forwardableRequestHeaders(request.headers),
       body,
-      signal: controller.signal,
+      clientSignal,
     });
     return sendAnswer(reply, answer);
   };

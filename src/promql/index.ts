@@ -6,3 +6,4 @@ export {
   type QueryAnalysisFailure,
   analyzeQuery,
 } from './analyze.js';
+export { AnalysisMemo } from './analysis-memo.js';
