@@ -15,7 +15,7 @@ import { startLocalEnvironment } from './lib/local-environment.js';
 import { timestampDir, writeResults } from './lib/output.js';
 import { repoRoot } from './lib/paths.js';
 import { remoteEnvironment } from './lib/remote-environment.js';
-import { checkLine } from './lib/report.js';
+import { checkLine, rangePointsText } from './lib/report.js';
 import { runScenario } from './lib/run-scenario.js';
 import type { RunData } from './lib/scenario-spec.js';
 import type { BenchResults, ScenarioResult } from './lib/types.js';
@@ -73,7 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
     scenarios,
   };
-  const written = await writeResults(root, stamp, results);
+  const written = await writeResults(root, stamp, results, argv);
   const checks = scenarios.flatMap((s) => s.targets);
   log('');
   for (const c of checks) log(checkLine(c).replace(/\*\*/g, ''));
@@ -95,9 +95,11 @@ async function runOne(env: Environment, name: BenchOptions['scenarios'][number],
         cpuProfDir: o.cpuProf ? profileDir : undefined,
       });
       const s = d.run.summary;
+      const points = d.run.rangePoints;
       log(
         `${spec.name} round ${round + 1}/${o.rounds} ${target}: ${s.requests} requests, ${formatRps(s.okRps)} ok/s, ` +
-          `p50 ${formatMs(s.latency.p50)}, p99 ${formatMs(s.latency.p99)}, ${s.failures} failed, ${d.run.upstreamEvaluations ?? '?'} upstream evals`,
+          `p50 ${formatMs(s.latency.p50)}, p99 ${formatMs(s.latency.p99)}, ${s.failures} failed, ${d.run.upstreamEvaluations ?? '?'} upstream evals` +
+          (points === undefined || (points !== null && points.asked === 0) ? '' : `, range points evaluated/asked ${rangePointsText(points ?? null).replace(/\*\*/g, '')}`),
       );
       data.push(d);
     }

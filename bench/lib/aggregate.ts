@@ -2,9 +2,10 @@
  * Folds a scenario's runs (every target, every round) into the ScenarioResult the report and
  * charts read. Pure.
  */
+import { sumRangePoints } from './range-points.js';
 import type { RunData, ScenarioSpec } from './scenario-spec.js';
 import { combineRounds, latencySummary, percentile } from './stats.js';
-import type { BenchEvent, ScenarioResult, TargetName, TargetResult } from './types.js';
+import type { BenchEvent, RangePoints, ScenarioResult, TargetName, TargetResult } from './types.js';
 
 export function aggregateScenario(spec: Pick<ScenarioSpec, 'name' | 'description' | 'goals'>, data: readonly RunData[]): ScenarioResult {
   const runs = data.map((d) => d.run);
@@ -23,6 +24,7 @@ export function aggregateScenario(spec: Pick<ScenarioSpec, 'name' | 'description
       okRpsPerRound: t.okRpsPerRound,
       latency: latencySummary(mine.flatMap((d) => d.records.map((r) => r.latencyMs))),
       upstreamEvaluations: sumOrNull(mine.map((d) => d.run.upstreamEvaluations)),
+      rangePoints: sumRangePoints(mine.map((d) => d.run.rangePoints)),
       cpuSeconds: sumOrNull(mine.map((d) => d.run.usage?.cpuSeconds ?? null)),
       rssBytes: maxOrNull(mine.map((d) => d.run.usage?.rssBytes ?? null)),
       // The first round stands for the others on over-time charts: pooling rounds would add
@@ -81,4 +83,9 @@ function faultWindow(events: readonly BenchEvent[]): [number, number] | undefine
 export function failuresOf(data: readonly RunData[], target: TargetName): number | null {
   const mine = data.filter((d) => d.run.target === target);
   return mine.length === 0 ? null : mine.reduce((n, d) => n + d.run.summary.failures, 0);
+}
+
+/** One target's range points over all its runs (share of the sums); `null` when it did not run or a run was not measured. */
+export function rangePointsOfTarget(data: readonly RunData[], target: TargetName): RangePoints | null {
+  return sumRangePoints(data.filter((d) => d.run.target === target).map((d) => d.run.rangePoints));
 }

@@ -8,6 +8,8 @@
  * slides every window forward by the time elapsed, snapped to the step.
  */
 
+import { RANGE_POINTS_KEY, windowPoints } from './range-points.js';
+
 export interface Panel {
   title: string;
   expr: string;
@@ -44,7 +46,9 @@ export interface DashboardRequest {
  * One request per panel, in order; a connection loops over them, so each connection is one
  * viewer refreshing the dashboard back to back. The first panel of a loop reads the clock and
  * keeps it in the connection's context (autocannon resets the context at the start of each
- * loop), so every panel of one refresh shares one `now`, as in Grafana.
+ * loop), so every panel of one refresh shares one `now`, as in Grafana. It also leaves the
+ * window's grid points in the context under RANGE_POINTS_KEY, for the load generator's count of
+ * range points asked.
  */
 export function dashboardRequests(panels: readonly Panel[], rangeMs: number, nowMs: () => number): DashboardRequest[] {
   if (panels.length === 0) throw new RangeError('a dashboard needs at least one panel');
@@ -53,7 +57,9 @@ export function dashboardRequests(panels: readonly Panel[], rangeMs: number, now
       const kept = context.refreshAtMs;
       const now = i === 0 || typeof kept !== 'number' ? nowMs() : kept;
       context.refreshAtMs = now;
-      return { ...req, path: rangeQueryPath(panel.expr, alignedWindow(now, rangeMs, panel.stepSec)) };
+      const w = alignedWindow(now, rangeMs, panel.stepSec);
+      context[RANGE_POINTS_KEY] = windowPoints(w);
+      return { ...req, path: rangeQueryPath(panel.expr, w) };
     },
   }));
 }

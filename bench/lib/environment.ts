@@ -3,6 +3,7 @@
  * to count evaluations on, and faults to inject. Two implementations: local (everything started
  * here on loopback) and remote (the user's URLs and chaos commands).
  */
+import type { QueryLogMeter } from './query-log-meter.js';
 import type { QuerySet } from './queries.js';
 import type { TargetName } from './types.js';
 import type { UpstreamCounter } from './upstream-counter.js';
@@ -38,6 +39,8 @@ export interface Environment {
   readonly targets: readonly TargetName[];
   readonly querySet: QuerySet;
   readonly counter: UpstreamCounter;
+  /** The replicas' query logs, for range points evaluated; undefined when they keep none (remote). */
+  readonly queryLog: QueryLogMeter | undefined;
   readonly versions: Record<string, string>;
   open(target: TargetName, o: OpenOptions): Promise<Frontend>;
   /** The fault of a kind for the current run; undefined when this environment cannot make it. */

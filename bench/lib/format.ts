@@ -55,3 +55,21 @@ export function formatMeasured(v: number | null, unit?: string): string {
   const digits = Number.isInteger(v) ? 0 : Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 1 ? 2 : 3;
   return `${v.toFixed(digits)}${unit ?? ''}`;
 }
+
+/** A share as a percentage: 0%, 100.2%, 12.3%, 4.56%, 0.123%. */
+export function formatShare(share: number | null | undefined): string {
+  if (!known(share)) return UNKNOWN;
+  const pct = share * 100;
+  const a = Math.abs(pct);
+  return `${a === 0 ? '0' : a >= 10 ? pct.toFixed(1) : a >= 1 ? pct.toFixed(2) : pct.toFixed(3)}%`;
+}
+
+/** One argument as a POSIX shell word: as is when safe, else single-quoted. */
+export function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The `npm run bench` command line for these bench arguments. */
+export function benchCommand(argv: readonly string[]): string {
+  return argv.length === 0 ? 'npm run bench' : `npm run bench -- ${argv.map(shellWord).join(' ')}`;
+}

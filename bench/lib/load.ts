@@ -1,10 +1,12 @@
 /**
  * Load generation: a thin wrapper over autocannon's programmatic API that turns every response,
  * timeout and connection error into a RequestRecord. Bounded in time (`durationMs`, plus a hard
- * stop) and in count (`maxRequests`).
+ * stop) and in count (`maxRequests`). Also keeps a running sum of the range points (grid points
+ * of query_range windows) of the requests answered OK: see range-points.ts.
  */
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { RANGE_POINTS_KEY, rangePointsOfPath } from './range-points.js';
 import type { RequestRecord, TargetName } from './types.js';
 
 /** A request template; `setupRequest` may rewrite the path per send (see dashboard-windows.ts). */
@@ -28,16 +30,30 @@ export interface LoadOptions {
 /** What marks a good answer: Prometheus's JSON envelope. */
 const SUCCESS = Buffer.from('"status":"success"');
 
-export async function runLoad(o: LoadOptions): Promise<RequestRecord[]> {
+export interface LoadResult {
+  records: RequestRecord[];
+  /** Σ grid points of the query_range windows of the recorded requests answered OK. */
+  askedRangePoints: number;
+}
+
+/** Records one ended request; `rangePoints` of its window, counted when recorded and OK. */
+type Recorder = (startAbs: number, latencyMs: number, status: number, ok: boolean, rangePoints?: number) => void;
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const base = new URL(o.url);
   const prefix = base.pathname.replace(/\/+$/, '');
   const timeoutMs = o.timeoutMs ?? 10_000;
   const t0 = o.t0 ?? performance.now();
   const records: RequestRecord[] = [];
-  const record = (startAbs: number, latencyMs: number, status: number, ok: boolean): void => {
+  let askedRangePoints = 0;
+  const record: Recorder = (startAbs, latencyMs, status, ok, rangePoints = 0) => {
     if (records.length >= o.maxRequests) return;
     records.push({ target: o.target, scenario: o.scenario, startMs: startAbs - t0, latencyMs, status, ok });
+    if (ok) askedRangePoints += rangePoints;
   };
+  // autocannon calls a request's onResponse and then, synchronously on the same connection,
+  // emits 'response': the points of the request just answered travel between the two here.
+  const answered = { rangePoints: 0 };
 
   const instance = autocannon({
     url: base.origin,
@@ -45,8 +61,8 @@ export async function runLoad(o: LoadOptions): Promise<RequestRecord[]> {
     duration: o.durationMs / 1000,
     maxOverallRequests: Math.max(o.maxRequests, o.connections),
     timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
-    requests: o.requests.map((r) => withPrefix(r, prefix)),
-    setupClient: (client) => watchClient(client, record),
+    requests: o.requests.map((r) => withRangePoints(withPrefix(r, prefix), answered)),
+    setupClient: (client) => watchClient(client, record, answered),
   });
   const hardStop = setTimeout(() => instance.stop(), o.durationMs + timeoutMs + 5_000);
   hardStop.unref();
@@ -55,7 +71,25 @@ export async function runLoad(o: LoadOptions): Promise<RequestRecord[]> {
   } finally {
     clearTimeout(hardStop);
   }
-  return records;
+  return { records, askedRangePoints };
+}
+
+/**
+ * Makes a request report its window's grid points on each answer: a fixed path is parsed once
+ * here; a `setupRequest` leaves them in the connection's context under RANGE_POINTS_KEY when it
+ * builds the window (dashboardRequests does), so nothing is parsed per send.
+ */
+function withRangePoints(spec: LoadRequest, answered: { rangePoints: number }): LoadRequest {
+  const fixed = spec.setupRequest === undefined && spec.path !== undefined ? rangePointsOfPath(spec.path) : undefined;
+  const own = spec.onResponse;
+  return {
+    ...spec,
+    onResponse: (status, body, context, headers) => {
+      const fromContext = context[RANGE_POINTS_KEY];
+      answered.rangePoints = fixed ?? (typeof fromContext === 'number' ? fromContext : 0);
+      if (own !== undefined) own(status, body, context, headers);
+    },
+  };
 }
 
 function withPrefix(spec: LoadRequest, prefix: string): LoadRequest {
@@ -76,7 +110,7 @@ function withPrefix(spec: LoadRequest, prefix: string): LoadRequest {
  * request was sent and whether its body carried `"status":"success"`, and records it when it
  * ends, whichever way it ends.
  */
-function watchClient(client: autocannon.Client, record: (startAbs: number, latencyMs: number, status: number, ok: boolean) => void): void {
+function watchClient(client: autocannon.Client, record: Recorder, answered: { rangePoints: number }): void {
   let sentAt = 0;
   let inFlight = false;
   let success = false;
@@ -99,7 +133,9 @@ function watchClient(client: autocannon.Client, record: (startAbs: number, laten
   });
   client.on('response', (status, _bytes, responseTime) => {
     inFlight = false;
-    record(performance.now() - responseTime, responseTime, status, status >= 200 && status < 300 && success);
+    const rangePoints = answered.rangePoints;
+    answered.rangePoints = 0;
+    record(performance.now() - responseTime, responseTime, status, status >= 200 && status < 300 && success, rangePoints);
   });
   const fail = (): void => {
     if (!inFlight) return;

@@ -7,6 +7,9 @@
  * settled and a cache would answer everything from memory, which flatters it; with history up to
  * now plus live scrapes, each refresh really does bring new points at the right edge, as on a
  * production dashboard.
+ *
+ * Each replica keeps a query log (in its work dir, so it survives a kill -9 and restart): the
+ * range points it evaluated during a run are read from it (query-log-meter.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,7 +43,7 @@ export async function startLocalCluster(n: number, nowMs: number): Promise<Local
     const dirs: string[] = [];
     for (let i = 0; i < n; i++) dirs.push(await prepareDataDir({ start: dataStartMs, cacheDir, dest: join(work, `data-${i}`) }));
     const started = await Promise.allSettled(
-      dirs.map((dataDir, i) => startPrometheus({ name: `bench-replica-${i}`, dataDir, selfScrape: true })),
+      dirs.map((dataDir, i) => startPrometheus({ name: `bench-replica-${i}`, dataDir, selfScrape: true, queryLogFile: true })),
     );
     for (const s of started) if (s.status === 'fulfilled') replicas.push(s.value);
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');

@@ -13,6 +13,7 @@ import type { Environment, Fault, FaultKind, Frontend, OpenOptions } from './env
 import { haproxyVersion, startHaproxy } from './haproxy.js';
 import { startLocalCluster, type LocalCluster } from './local-cluster.js';
 import { startPromgate } from './promgate-process.js';
+import { QueryLogMeter } from './query-log-meter.js';
 import type { TargetName } from './types.js';
 import { UpstreamCounter } from './upstream-counter.js';
 
@@ -40,6 +41,7 @@ class LocalEnvironment implements Environment {
   readonly targets: readonly TargetName[] = ['promgate', 'haproxy'];
   readonly querySet = 'demo' as const;
   readonly counter: UpstreamCounter;
+  readonly queryLog: QueryLogMeter | undefined;
   readonly versions: Record<string, string>;
   readonly #work: string;
   readonly #cluster: LocalCluster;
@@ -50,6 +52,7 @@ class LocalEnvironment implements Environment {
     this.#cluster = cluster;
     this.versions = versions;
     this.counter = new UpstreamCounter(cluster.replicas);
+    this.queryLog = QueryLogMeter.of(cluster.replicas.map((r) => r.queryLogFile));
   }
 
   async open(target: TargetName, o: OpenOptions): Promise<Frontend> {

@@ -80,13 +80,14 @@ export interface WrittenResults {
   files: string[];
 }
 
-export async function writeResults(root: string, stamp: string, results: BenchResults): Promise<WrittenResults> {
+/** `argv`: the bench's arguments, shown in the report as the command that made it. */
+export async function writeResults(root: string, stamp: string, results: BenchResults, argv?: readonly string[]): Promise<WrittenResults> {
   const dir = join(root, stamp);
   await mkdir(dir, { recursive: true });
   const { charts, paths } = buildCharts(results);
   const files: Array<[string, string]> = [
     ['results.json', `${JSON.stringify(results, null, 2)}\n`],
-    ['report.md', renderMarkdown(results, paths)],
+    ['report.md', renderMarkdown(results, paths, argv)],
     ...charts.map((c): [string, string] => [c.file, c.svg]),
   ];
   for (const [name, text] of files) await writeFile(join(dir, name), text);

@@ -35,6 +35,7 @@ export function remoteEnvironment(o: RemoteOptions): Environment {
     targets: o.targets.map((t) => t.name as TargetName),
     querySet: 'self',
     counter: new UpstreamCounter(o.replicaUrls.map((url, i) => ({ name: `replica-${i}`, url }))),
+    queryLog: undefined, // the replicas' query logs are on their hosts, if they keep one at all
     versions: {},
     async open(target): Promise<Frontend> {
       const url = byName.get(target);

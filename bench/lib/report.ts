@@ -1,5 +1,5 @@
-import { formatBytes, formatCount, formatMeasured, formatMs, formatRatio, formatRps, UNKNOWN } from './format.js';
-import type { BenchResults, MachineInfo, ScenarioResult, TargetCheck, TargetResult } from './types.js';
+import { benchCommand, formatBytes, formatCount, formatMeasured, formatMs, formatRatio, formatRps, formatShare, UNKNOWN } from './format.js';
+import type { BenchResults, MachineInfo, RangePoints, ScenarioResult, TargetCheck, TargetResult } from './types.js';
 
 /** A chart to link from the report; `path` relative to the report file. */
 export interface ChartRef {
@@ -16,8 +16,11 @@ export interface ChartPaths {
 
 export const REPRODUCE = 'npm run build && npm run bench';
 
-/** The Markdown report for a results file. Pure: same input, same text. */
-export function renderMarkdown(results: BenchResults, chartPaths: ChartPaths = {}): string {
+/**
+ * The Markdown report for a results file. Pure: same input, same text. `argv`, the bench's own
+ * arguments (after `npm run bench --`), makes "How to reproduce" show the exact command line.
+ */
+export function renderMarkdown(results: BenchResults, chartPaths: ChartPaths = {}, argv?: readonly string[]): string {
   const checks = results.scenarios.flatMap((s) => s.targets);
   const passed = checks.filter((c) => c.pass).length;
   const lines = [
@@ -33,7 +36,8 @@ export function renderMarkdown(results: BenchResults, chartPaths: ChartPaths = {
     ...results.scenarios.flatMap((s) => scenarioSection(s, scenarioCharts(chartPaths, s.scenario))),
     '## How to reproduce',
     '',
-    `\`${REPRODUCE}\` starts the Prometheus replicas, HAProxy and promgate on loopback and runs every`,
+    ...(argv !== undefined ? ['This report was made by:', '', '```sh', `npm run build && ${benchCommand(argv)}`, '```', ''] : []),
+    `\`${REPRODUCE}\` (no flags) starts the Prometheus replicas, HAProxy and promgate on loopback and runs every`,
     'scenario against both, interleaved (A B A B) so drift of the machine cancels out.',
     'Rates are medians over rounds; the ratio compares successful requests per second;',
     'percentiles are nearest-rank over all requests, failed ones included.',
@@ -64,6 +68,7 @@ function scenarioSection(s: ScenarioResult, chartRefs: readonly ChartRef[]): str
     '',
     ratioLine(s),
     '',
+    ...rangePointsLines(s.results),
     ...(s.targets.length > 0 ? [...s.targets.map(checkLine), ''] : []),
     ...charts(chartRefs),
   ];
@@ -100,6 +105,22 @@ function targetCells(r: TargetResult): string[] {
 function ratioLine(s: ScenarioResult): string {
   const rounds = s.ratioPerRound.length > 0 ? ` (per round: ${s.ratioPerRound.map(formatRatio).join(', ')})` : '';
   return `promgate / HAProxy throughput (ok rps, median of rounds): **${formatRatio(s.ratio)}**${rounds}`;
+}
+
+/**
+ * One line per scenario that asked for ranges: the share of the range points asked that the
+ * replicas evaluated, per target. Nothing for scenarios of instant queries or older results.
+ */
+function rangePointsLines(results: readonly TargetResult[]): string[] {
+  const shown = results.filter((r) => r.rangePoints !== undefined);
+  if (shown.length === 0 || !shown.some((r) => r.rangePoints === null || r.rangePoints!.asked > 0)) return [];
+  const part = (r: TargetResult): string => `${cell(r.target)} ${rangePointsText(r.rangePoints!)}`;
+  return [`Range points the replicas evaluated / the clients asked (query_range grid points, from the replicas' query logs): ${shown.map(part).join(', ')}`, ''];
+}
+
+export function rangePointsText(p: RangePoints | null): string {
+  if (p === null) return 'not measured';
+  return `**${formatShare(p.share)}** (${formatCount(p.evaluated)} / ${formatCount(p.asked)})`;
 }
 
 export function checkLine(c: TargetCheck): string {

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment, Fault } from './environment.js';
 import { runLoad } from './load.js';
+import { rangePointsOf } from './range-points.js';
 import type { RunData, ScenarioSpec } from './scenario-spec.js';
 import { bucketize, summarize } from './stats.js';
 import { UsageMeter } from './proc-usage.js';
@@ -38,6 +39,7 @@ export async function runScenario(env: Environment, spec: ScenarioSpec, target: 
     const fault = spec.fault === undefined ? undefined : env.fault(spec.fault);
     if (spec.fault !== undefined && fault === undefined) throw new Error(`${spec.name}: this environment cannot inject "${spec.fault}"`);
     await env.counter.start();
+    await env.queryLog?.start();
     const meter = fe.pid !== undefined ? new UsageMeter(fe.pid) : undefined;
     const t0 = performance.now();
     const load = runLoad({
@@ -51,9 +53,10 @@ export async function runScenario(env: Environment, spec: ScenarioSpec, target: 
       t0,
     });
     const faults = fault === undefined ? Promise.resolve() : playFault(fault, o.durationMs, t0, events);
-    const [records] = await Promise.all([load, faults]);
+    const [{ records, askedRangePoints }] = await Promise.all([load, faults]);
     const usage = meter?.stop();
     const upstreamEvaluations = await env.counter.finish();
+    const logged = env.queryLog === undefined ? null : await env.queryLog.finish();
     return {
       records,
       run: {
@@ -63,6 +66,7 @@ export async function runScenario(env: Environment, spec: ScenarioSpec, target: 
         durationMs: o.durationMs,
         summary: summarize(records, o.durationMs),
         upstreamEvaluations,
+        rangePoints: rangePointsOf(askedRangePoints, logged?.points ?? null),
         ...(usage !== undefined ? { usage } : {}),
         buckets: bucketize(records, bucketMsFor(o.durationMs), o.durationMs),
         events,

@@ -87,6 +87,19 @@ export interface ProcessUsage {
   rssBytes: number | null;
 }
 
+/**
+ * Range points (grid points of query_range windows, counted as Prometheus does:
+ * floor((end − start) / step) + 1) the clients asked for and the replicas evaluated.
+ */
+export interface RangePoints {
+  /** Over the query_range requests the load generator got an OK answer to. */
+  asked: number;
+  /** Over the replicas' query-log entries for query_range written during the run. */
+  evaluated: number;
+  /** evaluated / asked; `null` when nothing was asked (e.g. only instant queries). */
+  share: number | null;
+}
+
 /** One target in one round of one scenario: the unit of the A B A B interleaving. */
 export interface ScenarioRun {
   scenario: string;
@@ -97,6 +110,8 @@ export interface ScenarioRun {
   summary: RequestSummary;
   /** Query evaluations the replicas performed, from their own counters (delta over the run). */
   upstreamEvaluations: number | null;
+  /** Range points asked vs evaluated; `null` when the replicas keep no query log (remote mode). */
+  rangePoints?: RangePoints | null;
   /** Of the front-end process (promgate or HAProxy), when measured. */
   usage?: ProcessUsage;
   buckets?: TimeBucket[];
@@ -119,6 +134,8 @@ export interface TargetResult {
   latency: LatencySummary;
   /** Summed over rounds. */
   upstreamEvaluations: number | null;
+  /** Summed over rounds (share of the sums); `null` when not measured in every round. */
+  rangePoints?: RangePoints | null;
   /** Summed over rounds. */
   cpuSeconds: number | null;
   /** Peak over rounds. */

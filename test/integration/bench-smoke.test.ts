@@ -64,6 +64,12 @@ describe('npm run bench -- --quick', () => {
         expect(r.upstreamEvaluations, `${s.scenario}/${r.target} evaluations`).not.toBeNull();
       }
     }
+    for (const name of ['dashboard', 'burst']) {
+      for (const r of results.scenarios.find((s) => s.scenario === name)!.results) {
+        expect(r.rangePoints?.asked, `${name}/${r.target} range points asked`).toBeGreaterThan(0);
+        expect(r.rangePoints?.evaluated, `${name}/${r.target} range points evaluated`).toBeGreaterThan(0);
+      }
+    }
     const kill = results.scenarios.find((s) => s.scenario === 'failover-kill')!;
     expect(kill.results[0]!.events.map((e) => e.kind)).toEqual(['fault', 'resume', 'restart']);
     expect(stdout).toMatch(/goals \d+\/\d+ met/);

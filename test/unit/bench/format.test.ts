@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatMeasured, formatMs, formatRatio, formatRps } from '../../../bench/lib/format.js';
+import { benchCommand, formatBytes, formatCount, formatMeasured, formatMs, formatRatio, formatRps, formatShare, shellWord } from '../../../bench/lib/format.js';
 
 describe('report number formats', () => {
   it.each([
@@ -22,6 +22,11 @@ describe('report number formats', () => {
     [formatBytes, 95 * 1024 * 1024, '95.0 MiB'],
     [formatBytes, 1.5 * 1024 ** 3, '1.5 GiB'],
     [formatBytes, 300 * 1024, '300 KiB'],
+    [formatShare, 0.0123, '1.23%'],
+    [formatShare, 0.00042, '0.042%'],
+    [formatShare, 1.0023, '100.2%'],
+    [formatShare, 0, '0%'],
+    [formatShare, null, '–'],
   ] as const)('%o(%s) = %s', (fn, v, want) => {
     expect((fn as (v: number | null) => string)(v)).toBe(want);
   });
@@ -31,5 +36,22 @@ describe('report number formats', () => {
     expect(formatMeasured(812.5, ' ms')).toBe('813 ms');
     expect(formatMeasured(0.5, ' s')).toBe('0.500 s');
     expect(formatMeasured(null)).toBe('not measured');
+  });
+});
+
+describe('the command line in the report', () => {
+  it('quotes only what the shell would split or expand', () => {
+    expect(shellWord('--duration')).toBe('--duration');
+    expect(shellWord('http://pg:9099/prometheus')).toBe('http://pg:9099/prometheus');
+    expect(shellWord('miss,dashboard')).toBe('miss,dashboard');
+    expect(shellWord('ssh prom-2 systemctl stop prometheus')).toBe("'ssh prom-2 systemctl stop prometheus'");
+    expect(shellWord("it's")).toBe("'it'\\''s'");
+    expect(shellWord('$HOME')).toBe("'$HOME'");
+    expect(shellWord('')).toBe("''");
+  });
+
+  it('is npm run bench with the arguments after --', () => {
+    expect(benchCommand([])).toBe('npm run bench');
+    expect(benchCommand(['--scenarios', 'dashboard', '--duration', '5s'])).toBe('npm run bench -- --scenarios dashboard --duration 5s');
   });
 });

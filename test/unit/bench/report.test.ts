@@ -30,7 +30,8 @@ describe('renderMarkdown', () => {
     expect(md).toContain('- **FAIL** failed requests: wanted == 0, measured 3');
     expect(md).toContain('- **FAIL** p99 while frozen: wanted < 1000 ms, measured 1450 ms');
     expect(md).toContain('- **FAIL** replica evaluations: wanted >= 1, measured not measured');
-    expect(md).toContain('**Goals: 1/4 met — FAIL.**');
+    expect(md).toContain('- **PASS** promgate: replicas evaluate under 5% of the range asked: wanted <= 0.05, measured 0.010');
+    expect(md).toContain('**Goals: 2/5 met — FAIL.**');
   });
 
   it('links the charts, with link-safe paths and alt text', () => {
@@ -43,6 +44,28 @@ describe('renderMarkdown', () => {
   it('states the machine and how to reproduce', () => {
     expect(md).toContain('Machine: 8 × AMD EPYC 7B13, 16.0 GiB RAM, linux/x64, Node v20.20.2, prometheus 3.5.0, haproxy 3.0.5.');
     expect(md).toContain('`npm run build && npm run bench`');
+    expect(md).not.toContain('This report was made by');
+  });
+
+  it('shows the exact command line when given the bench arguments', () => {
+    const withArgv = renderMarkdown(RESULTS, {}, ['--scenarios', 'dashboard', '--chaos-stop', "ssh prom-2 'systemctl stop prometheus'"]);
+    expect(withArgv).toContain(
+      "## How to reproduce\n\nThis report was made by:\n\n```sh\nnpm run build && npm run bench -- --scenarios dashboard --chaos-stop 'ssh prom-2 '\\''systemctl stop prometheus'\\'''\n```\n",
+    );
+    expect(renderMarkdown(RESULTS, {}, [])).toContain('```sh\nnpm run build && npm run bench\n```');
+  });
+
+  it('gives the share of the range points asked that the replicas evaluated, per scenario', () => {
+    expect(md).toContain(
+      "Range points the replicas evaluated / the clients asked (query_range grid points, from the replicas' query logs): " +
+        'promgate **1.00%** (1,729,200 / 172,920,000), haproxy **100.2%** (6,930,630 / 6,916,800)\n',
+    );
+    expect(md).toContain('): promgate not measured, haproxy not measured\n');
+    const noRanges = renderMarkdown({
+      ...RESULTS,
+      scenarios: [{ ...RESULTS.scenarios[0]!, results: RESULTS.scenarios[0]!.results.map((r) => ({ ...r, rangePoints: { asked: 0, evaluated: 0, share: null } })) }],
+    });
+    expect(noRanges).not.toContain('Range points');
   });
 
   it('keeps a pipe in a description from breaking the layout', () => {
