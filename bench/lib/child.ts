@@ -96,3 +96,15 @@ export async function waitForOk(url: string, timeoutMs: number, child?: ChildHan
     await sleep(100);
   }
 }
+
+/** Spawns a child and waits until `readyUrl` answers 200; stops it again if it never does. */
+export async function spawnReady(name: string, command: string, args: readonly string[], logFile: string, readyUrl: string, timeoutMs = 15_000): Promise<ChildHandle> {
+  const child = await spawnChild(name, command, args, logFile);
+  try {
+    await waitForOk(readyUrl, timeoutMs, child);
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  return child;
+}

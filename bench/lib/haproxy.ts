@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../../test/helpers/prometheus.js';
-import { spawnChild, waitForOk, type ChildHandle } from './child.js';
+import { spawnReady, type ChildHandle } from './child.js';
 
 export function haproxyConfig(port: number, replicaUrls: readonly string[]): string {
   const servers = replicaUrls.map((u, i) => {
@@ -46,14 +46,8 @@ export async function startHaproxy(workDir: string, replicaUrls: readonly string
   const port = await freePort();
   const cfg = join(workDir, `haproxy-${tag}.cfg`);
   await writeFile(cfg, haproxyConfig(port, replicaUrls));
-  const child: ChildHandle = await spawnChild('haproxy', 'haproxy', ['-f', cfg, '-db'], join(workDir, `haproxy-${tag}.log`));
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForOk(`${url}/-/ready`, 15_000, child);
-  } catch (err) {
-    await child.stop();
-    throw err;
-  }
+  const child: ChildHandle = await spawnReady('haproxy', 'haproxy', ['-f', cfg, '-db'], join(workDir, `haproxy-${tag}.log`), `${url}/-/ready`);
   return { url, pid: child.pid, stop: () => child.stop() };
 }
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../../test/helpers/prometheus.js';
-import { spawnChild, waitForOk } from './child.js';
+import { spawnReady } from './child.js';
 import { repoRoot } from './paths.js';
 
 export function promgateConfig(replicaUrls: readonly string[]): string {
@@ -43,19 +43,14 @@ export async function startPromgate(o: StartPromgateOptions): Promise<PromgateHa
     await mkdir(o.cpuProfDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`);
   }
-  const child = await spawnChild(
+  const url = `http://127.0.0.1:${port}`;
+  const child = await spawnReady(
     'promgate',
     process.execPath,
     [...nodeArgs, main, `--config.file=${cfg}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
     join(o.workDir, `promgate-${o.tag}.log`),
+    `${url}/-/ready`,
   );
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForOk(`${url}/-/ready`, 15_000, child);
-  } catch (err) {
-    await child.stop();
-    throw err;
-  }
   // SIGTERM drains and exits normally, which is also what makes --cpu-prof write its file.
   return { url, pid: child.pid, stop: () => child.stop(35_000) };
 }
