@@ -88,8 +88,8 @@ export class Gateway {
         case 'shared':
           return await this.#shared_(req, plan, upstream, stickyKey);
         case 'range': {
-          if (!this.#cfg.coalesce) return await this.#range(req, plan, stickyKey);
-          const { promise, joined } = this.#rangeAnswers.run(plan.key, () => this.#range(req, plan, stickyKey));
+          if (!this.#cfg.coalesce) return await this.#range(req, plan);
+          const { promise, joined } = this.#rangeAnswers.run(plan.key, () => this.#range(req, plan));
           if (joined) this.#deps.observer.coalesced(req.route.endpoint);
           return await promise;
         }
@@ -117,7 +117,7 @@ export class Gateway {
         return { replica: 'cache', statusCode: hit.statusCode, headers: { ...hit.headers, 'x-promgate-cache': 'hit' }, body: hit.body };
       }
     }
-    const { promise, joined } = this.#shared.fetch(plan.key, upstream, stickyKey);
+    const { promise, joined } = this.#shared.fetch(plan.key, upstream, { stickyKey });
     if (joined) this.#deps.observer.coalesced(endpoint);
     const answer = await promise;
     if (plan.ttlMs !== undefined) {
@@ -137,11 +137,11 @@ export class Gateway {
     );
   }
 
-  async #range(req: GatewayRequest, plan: Extract<Plan, { kind: 'range' }>, stickyKey: string | undefined): Promise<UpstreamAnswer> {
+  async #range(req: GatewayRequest, plan: Extract<Plan, { kind: 'range' }>): Promise<UpstreamAnswer> {
     const n = plan.request;
     const fetchPart = async (extent: Extent): Promise<PartAnswer> => {
       const part = { ...n, start: extent.start, end: extent.end };
-      const { promise, joined } = this.#shared.fetch(`${plan.key}|${extent.start}-${extent.end}`, rangePartRequest(req, part), stickyKey);
+      const { promise, joined } = this.#shared.fetch(`${plan.key}|${extent.start}-${extent.end}`, rangePartRequest(req, part), { affinityKey: plan.rangeKey });
       if (joined) this.#deps.observer.coalesced(req.route.endpoint);
       return promise;
     };

@@ -33,8 +33,8 @@ export class SharedFetcher {
     this.#coalesce = coalesce;
   }
 
-  fetch(key: string, req: UpstreamRequest, stickyKey: string | undefined): { promise: Promise<BufferedAnswer>; joined: boolean } {
-    const work = () => this.#fetchBuffered(req, stickyKey);
+  fetch(key: string, req: UpstreamRequest, route: { stickyKey?: string | undefined; affinityKey?: string | undefined }): { promise: Promise<BufferedAnswer>; joined: boolean } {
+    const work = () => this.#fetchBuffered(req, route);
     return this.#coalesce ? this.#coalescer.run(key, work) : { promise: work(), joined: false };
   }
 
@@ -42,9 +42,9 @@ export class SharedFetcher {
     return this.#coalescer.size;
   }
 
-  async #fetchBuffered(req: UpstreamRequest, stickyKey: string | undefined): Promise<BufferedAnswer> {
+  async #fetchBuffered(req: UpstreamRequest, route: { stickyKey?: string | undefined; affinityKey?: string | undefined }): Promise<BufferedAnswer> {
     const started = this.#clock.now();
-    const answer = await this.#runner.run(req, { stickyKey });
+    const answer = await this.#runner.run(req, route);
     if (answer.rest) {
       answer.rest.destroy();
       throw new UnshareableAnswerError('answer larger than upstream.max_buffered_response_bytes');

@@ -12,11 +12,17 @@ import {
 import type { UpstreamAnswer, UpstreamRequest } from '../upstream/upstream-types.js';
 import { hedgeDelay } from './hedge-delay.js';
 import type { Candidate, PickContext, Policy } from './policy.js';
+import { pickByRendezvous } from './rendezvous-hash.js';
 import type { AttemptOutcome, RoutingObserver } from './routing-observer.js';
 
 export interface RunContext extends PickContext {
   /** Aborted when the client goes away. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Requests with one affinity key go to one replica while it is live, whatever the policy
+   * (rendezvous hash): the range cache's pieces of one query then come from one replica's data.
+   */
+  readonly affinityKey?: string | undefined;
 }
 
 /** What the runner needs of a replica: upstream/Replica is one. */
@@ -121,7 +127,7 @@ class AttemptRace {
     // A hedge only makes sense on another replica; a retry may go back to a replica that failed
     // once when it is the only one left, since a reset or a 5xx is often transient.
     const pool = untried.length > 0 || isHedge ? untried : live;
-    const replica = this.policy.pick(pool, this.ctx);
+    const replica = this.ctx.affinityKey !== undefined ? pickByRendezvous(pool, this.ctx.affinityKey) : this.policy.pick(pool, this.ctx);
     if (!replica) return undefined;
     this.#tried.add(replica);
     this.#started++;

@@ -6,6 +6,20 @@ export function rendezvousScore(key: string, replicaName: string): number {
   return fmix32(fnv1a32(`${replicaName}\u0000${key}`));
 }
 
+/** The candidate with the highest score for `key`; ties go to the lower name, so the pick is total. */
+export function pickByRendezvous<T extends { readonly name: string }>(candidates: readonly T[], key: string): T | undefined {
+  let best: T | undefined;
+  let bestScore = -1;
+  for (const c of candidates) {
+    const score = rendezvousScore(key, c.name);
+    if (score > bestScore || (score === bestScore && best !== undefined && c.name < best.name)) {
+      best = c;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
 function fnv1a32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {

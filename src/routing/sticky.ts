@@ -1,5 +1,5 @@
 import type { Candidate, PickContext, Policy } from './policy.js';
-import { rendezvousScore } from './rendezvous-hash.js';
+import { pickByRendezvous } from './rendezvous-hash.js';
 
 /**
  * Keeps one Grafana panel (or one query) on one replica, so refreshes do not jitter between
@@ -12,15 +12,6 @@ export class Sticky implements Policy {
   pick<T extends Candidate>(live: readonly T[], ctx: PickContext): T | undefined {
     if (live.length === 0) return undefined;
     if (ctx.stickyKey === undefined) return live[this.#next++ % live.length];
-    let best: T | undefined;
-    let bestScore = -1;
-    for (const c of live) {
-      const score = rendezvousScore(ctx.stickyKey, c.name);
-      if (score > bestScore || (score === bestScore && best !== undefined && c.name < best.name)) {
-        best = c;
-        bestScore = score;
-      }
-    }
-    return best;
+    return pickByRendezvous(live, ctx.stickyKey);
   }
 }

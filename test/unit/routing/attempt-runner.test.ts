@@ -225,4 +225,17 @@ describe('AttemptRunner', () => {
     expect(a.aborted + b.aborted).toBe(2);
     expect(clock.pending).toBe(0);
   });
+
+  it('an affinity key keeps one replica for every request, whatever the policy, and fails over when it is gone', async () => {
+    const a = new FakeReplica('a', ok('a'));
+    const b = new FakeReplica('b', ok('b'));
+    const c = new FakeReplica('c', ok('c'));
+    const { runner } = setup([a, b, c]);
+    const first = (await runner.run(REQ, { affinityKey: 'query-on-grid' })).replica;
+    for (let i = 0; i < 10; i++) expect((await runner.run(REQ, { affinityKey: 'query-on-grid' })).replica).toBe(first);
+    [a, b, c].find((r) => r.name === first)!.live = false;
+    const second = (await runner.run(REQ, { affinityKey: 'query-on-grid' })).replica;
+    expect(second).not.toBe(first);
+    for (let i = 0; i < 5; i++) expect((await runner.run(REQ, { affinityKey: 'query-on-grid' })).replica).toBe(second);
+  });
 });
