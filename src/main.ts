@@ -55,7 +55,14 @@ async function run(command: Extract<ReturnType<typeof parseArgs>, { kind: 'run' 
   }
   const app = buildApp(config, { processMetrics: true });
   await app.start();
-  const address = await app.listen();
+  let address: string;
+  try {
+    address = await app.listen();
+  } catch (err) {
+    process.stderr.write(`promgate: cannot listen on ${config.listen_address}: ${(err as Error).message}\n`);
+    await app.close();
+    return 1;
+  }
   app.server.log.info({ address, replicas: config.replicas.map((r) => r.url.origin) }, 'promgate listening');
 
   return new Promise<number>((resolve) => {
