@@ -9,6 +9,11 @@ export function sendAnswer(reply: FastifyReply, answer: UpstreamAnswer): Fastify
   reply.header('x-promgate-replica', answer.replica);
   if (!answer.rest) return reply.send(answer.body);
   const rest = answer.rest;
+  // The client may be gone already, in which case 'close' has fired and will not again.
+  if (reply.raw.destroyed) {
+    rest.destroy();
+    return reply;
+  }
   reply.raw.once('close', () => rest.destroy());
   return reply.send(Readable.from(concat(answer.body, rest)));
 }

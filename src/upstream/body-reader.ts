@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 
 export interface ReadBody {
   readonly body: Buffer;
-  /** Set when the body outgrew the limit: the unread remainder. */
+  /** Set when the body outgrew the limit: the unread remainder. Destroying it releases the source. */
   readonly rest?: Readable;
 }
 
@@ -20,19 +20,38 @@ export async function readBodyUpTo(stream: Readable, limit: number): Promise<Rea
     if (done) break;
     chunks.push(value);
     size += value.length;
-    if (size > limit) return { body: Buffer.concat(chunks, size), rest: Readable.from(drain(iterator, stream)) };
+    if (size > limit) return { body: Buffer.concat(chunks, size), rest: new Remainder(iterator, stream) };
   }
   return { body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) };
 }
 
-async function* drain(iterator: AsyncIterator<Buffer>, source: Readable): AsyncGenerator<Buffer> {
-  try {
-    for (;;) {
-      const { value, done } = await iterator.next();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    if (!source.destroyed) source.destroy();
+/**
+ * The unread part of a body. Destroying it destroys the source even if nothing was read yet: an
+ * upstream body left paused would hold its pool connection forever (bodyTimeout does not run
+ * while paused), and a generator-based stream skips its cleanup when destroyed before its start.
+ */
+class Remainder extends Readable {
+  readonly #iterator: AsyncIterator<Buffer>;
+  readonly #source: Readable;
+
+  constructor(iterator: AsyncIterator<Buffer>, source: Readable) {
+    super();
+    this.#iterator = iterator;
+    this.#source = source;
+  }
+
+  override _read(): void {
+    this.#iterator.next().then(
+      ({ value, done }) => {
+        if (done) this.push(null);
+        else this.push(value);
+      },
+      (err: unknown) => this.destroy(err as Error),
+    );
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    if (!this.#source.destroyed) this.#source.destroy();
+    callback(err);
   }
 }

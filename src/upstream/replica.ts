@@ -154,8 +154,10 @@ export class Replica extends EventEmitter {
       const answer: UpstreamAnswer = { replica: this.name, statusCode: res.statusCode, headers, body, rest };
       const contentType = typeof res.headers['content-type'] === 'string' ? res.headers['content-type'] : undefined;
       if (classifyAnswer(res.statusCode, contentType, body) === 'replica_fault') {
+        // A fault answer may be passed on if every attempt fails; a truncated one never is.
+        const whole = rest === undefined;
         rest?.destroy();
-        throw new UpstreamBadStatusError(`replica ${this.name} answered ${res.statusCode}`, res.statusCode, { cause: answer });
+        throw new UpstreamBadStatusError(`replica ${this.name} answered ${res.statusCode}`, res.statusCode, whole ? { cause: answer } : {});
       }
       this.latency(req.latencyClass).record(this.#now() - started);
       return answer;

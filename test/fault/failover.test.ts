@@ -168,4 +168,21 @@ describe('failover against faulty upstreams', () => {
     expect(r.status).toBe(200);
     gw!.close = async () => undefined;
   });
+
+  // Regression (review finding): an answer over max_buffered_response_bytes on the shared path
+  // was dropped without releasing its upstream connection; with a small pool the replica then
+  // timed out every request while its health checks stayed green.
+  it('answers larger than the buffer limit never leak upstream connections', async () => {
+    const { gw, ups } = await setup(1, 'upstream: {connections_per_replica: 2, max_buffered_response_bytes: 1KiB}\nrouting: {total_deadline: 3s, attempt_timeout: 3s, hedge: {enabled: false}}');
+    const big = JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [], pad: 'x'.repeat(8 * 1024 * 1024) } });
+    ups[0]!.setBehavior({ kind: 'ok', body: big });
+    for (let i = 0; i < 6; i++) {
+      const r = await fetchText(`${gw.url}/api/v1/query?query=up&time=${1_700_000_000 + i}`);
+      expect([r.status, r.text.length]).toEqual([200, big.length]);
+    }
+    ups[0]!.setBehavior({ kind: 'ok' });
+    const after = await fetchText(gw.url + Q);
+    expect(after.status).toBe(200);
+    expect(after.ms).toBeLessThan(1000);
+  });
 });
