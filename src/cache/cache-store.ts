@@ -21,6 +21,8 @@ export interface RangeEntry {
   readonly matrix: Matrix;
   /** Upstream seconds per grid point fetched, for the seconds-saved metric. */
   readonly secondsPerPoint: number;
+  /** The replica's answer headers (CORS, content type), for answers assembled without a fetch. */
+  readonly headers: Readonly<Record<string, string | string[]>>;
   readonly bytes: number;
 }
 

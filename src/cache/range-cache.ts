@@ -45,7 +45,15 @@ export interface PartAnswer {
 export type FetchPart = (extent: Extent) => Promise<PartAnswer>;
 
 export type RangeOutcome =
-  | { readonly kind: 'merged'; readonly body: string; readonly result: Exclude<CacheResult, 'bypass'>; readonly replicas: string[]; readonly savedSeconds: number }
+  | {
+      readonly kind: 'merged';
+      readonly body: string;
+      /** The replica's answer headers, framing and coding removed. */
+      readonly headers: Readonly<Record<string, string | string[]>>;
+      readonly result: Exclude<CacheResult, 'bypass'>;
+      readonly replicas: string[];
+      readonly savedSeconds: number;
+    }
   /** Something was not a plain matrix (an error, a warning): the whole window, from upstream, as is. */
   | { readonly kind: 'whole'; readonly answer: PartAnswer };
 
@@ -100,6 +108,7 @@ export class RangeCache {
     return {
       kind: 'merged',
       body: serializeRangeResponse({ matrix }),
+      headers: fetched.length > 0 ? answerHeaders(fetched[0]!.headers) : (entry?.headers ?? DEFAULT_HEADERS),
       result: parts.length === 0 ? 'hit' : cachedPoints > 0 ? 'partial' : 'miss',
       replicas: [...new Set(fetched.map((f) => f.replica))],
       savedSeconds: cachedPoints * (entry?.secondsPerPoint ?? 0),
@@ -123,7 +132,18 @@ export class RangeCache {
     const points = parts.reduce((n, e) => n + alignedSteps(e, w.step), 0);
     const seconds = answers.reduce((s, a) => s + a.seconds, 0);
     const secondsPerPoint = points > 0 ? seconds / points : (entry?.secondsPerPoint ?? 0);
-    this.#store.set(w.key, { kind: 'range', extents, matrix, secondsPerPoint, bytes: matrixBytes(matrix) }, this.#cfg.ttl);
+    const headers = answerHeaders(answers[0]!.headers);
+    this.#store.set(w.key, { kind: 'range', extents, matrix, secondsPerPoint, headers, bytes: matrixBytes(matrix) }, this.#cfg.ttl);
     return matrix;
   }
+}
+
+const DEFAULT_HEADERS = Object.freeze({ 'content-type': 'application/json' });
+const NOT_COPIED = new Set(['content-length', 'content-encoding', 'date', 'transfer-encoding']);
+
+/** A part's headers minus what belongs to that one message (its length, coding and date). */
+function answerHeaders(headers: Readonly<Record<string, string | string[]>>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) if (!NOT_COPIED.has(name) && !name.startsWith('x-promgate-')) out[name] = value;
+  return out;
 }

@@ -23,15 +23,18 @@ export type Plan =
     };
 
 export interface PlanInput {
+  /** Only GET and POST are shared: HEAD and OPTIONS get different answers (405, 204 + CORS). */
+  readonly method: string;
   readonly normalized: NormalizedRequest | undefined;
   /** Hash of the client's identity headers, when it sent any. */
   readonly identity: string | undefined;
-  /** The upstream answer will be gzip: gzip and identity answers are kept apart. */
-  readonly gzip: boolean;
+  /** The content coding asked of the replica (gzip, deflate) or none: answers are kept apart by it. */
+  readonly encoding: string | undefined;
   readonly noCache: boolean;
   readonly nowMs: number;
 }
 
+const SHARED_METHODS = new Set(['GET', 'POST']);
 const METADATA = new Set(['labels', 'series', 'label_values', 'metadata']);
 const SHAREABLE = new Set(['query', 'query_range', 'query_exemplars', 'format_query', 'parse_query', ...METADATA]);
 // Parameters whose effect a stitched answer cannot reproduce: per-window stats, a series limit.
@@ -41,9 +44,9 @@ export type Analyze = (expr: string, params?: AnalyzeParams) => QueryAnalysis | 
 
 export function planRequest(input: PlanInput, cfg: CacheConfig, analyze: Analyze = analyzeQuery): Plan {
   const n = input.normalized;
-  if (!n || !SHAREABLE.has(n.endpoint) || (!cfg.enabled && !cfg.coalesce)) return { kind: 'passthrough' };
+  if (!n || !SHARED_METHODS.has(input.method) || !SHAREABLE.has(n.endpoint) || (!cfg.enabled && !cfg.coalesce)) return { kind: 'passthrough' };
   if (input.noCache) return { kind: 'passthrough', cacheHeader: 'bypass' };
-  const key = `${requestKey(n, input.identity)}${input.gzip ? ':gz' : ''}`;
+  const key = `${requestKey(n, input.identity)}:${input.encoding ?? 'identity'}`;
   if (!cfg.enabled) return { kind: 'shared', key };
   const horizon = settledHorizon(input.nowMs, cfg.freshness);
 

@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { constants as zlibConstants, gzip } from 'node:zlib';
+import { constants as zlibConstants, deflate, gzip } from 'node:zlib';
 import type { CacheObserver, CacheResult } from '../cache/cache-observer.js';
 import { Coalescer } from '../cache/coalescer.js';
 import type { CacheStore } from '../cache/cache-store.js';
@@ -56,26 +56,21 @@ export class Gateway {
   /** Identical range requests in flight share one merged answer, not just its sub-window fetches. */
   readonly #rangeAnswers = new Coalescer<UpstreamAnswer>();
   readonly #analyses = new AnalysisMemo();
+  /**
+   * Request headers whose values change the answer, so they are part of every key: the client's
+   * identity (configured), and Origin, since Prometheus answers CORS headers per Origin.
+   */
+  readonly #keyHeaders: readonly string[];
 
   constructor(cfg: CacheConfig, deps: GatewayDeps) {
     this.#cfg = cfg;
     this.#deps = deps;
     this.#shared = new SharedFetcher(deps.runner, deps.clock, cfg.coalesce);
+    this.#keyHeaders = [...new Set([...cfg.identity_headers, 'origin'])];
   }
 
   async handle(req: GatewayRequest): Promise<UpstreamAnswer> {
-    const normalized = this.#normalize(req);
-    const plan = planRequest(
-      {
-        normalized,
-        identity: clientIdentity(req.clientHeaders, this.#cfg.identity_headers),
-        gzip: req.forwardHeaders['accept-encoding'] === 'gzip',
-        noCache: wantsNoCache(req.clientHeaders),
-        nowMs: this.#deps.clock.now(),
-      },
-      this.#cfg,
-      (expr, params) => this.#analyses.analyze(expr, params),
-    );
+    const plan = this.#plan(req);
     const upstream = toUpstream(req);
     const stickyKey = this.#deps.stickyRouting
       ? stickyKeyOf(req.route.endpoint, req.clientHeaders, req.rawQuery, isForm(req) ? req.body : undefined)
@@ -97,6 +92,26 @@ export class Gateway {
     } catch (err) {
       if (!(err instanceof UnshareableAnswerError)) throw err;
       return this.#deps.runner.run(upstream, { signal: req.clientSignal(), stickyKey });
+    }
+  }
+
+  /** What to do with the request. Anything unexpected while deciding means: pass it through untouched. */
+  #plan(req: GatewayRequest): Plan {
+    try {
+      return planRequest(
+        {
+          method: req.method,
+          normalized: this.#normalize(req),
+          identity: clientIdentity(req.clientHeaders, this.#keyHeaders),
+          encoding: req.forwardHeaders['accept-encoding'],
+          noCache: wantsNoCache(req.clientHeaders),
+          nowMs: this.#deps.clock.now(),
+        },
+        this.#cfg,
+        (expr, params) => this.#analyses.analyze(expr, params),
+      );
+    } catch {
+      return { kind: 'passthrough' };
     }
   }
 
@@ -152,23 +167,34 @@ export class Gateway {
     );
     if (outcome.kind === 'whole') {
       this.#deps.observer.result(req.route.endpoint, 'miss');
-      return withCacheHeader({ ...outcome.answer, rest: undefined }, 'miss');
+      const { statusCode, headers, body, replica } = outcome.answer;
+      return encodeFor(req, { replica, statusCode, headers: { ...headers, 'x-promgate-cache': 'miss' }, body });
     }
     this.#deps.observer.result(req.route.endpoint, outcome.result);
     this.#deps.observer.savedSeconds(outcome.savedSeconds);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-promgate-cache': outcome.result };
-    let body = Buffer.from(outcome.body);
-    // The pieces were fetched uncompressed to be merged; a gzip client still gets gzip, as the
-    // replica would have sent it. Fastest level, off the event loop.
-    if (req.forwardHeaders['accept-encoding'] === 'gzip') {
-      body = await gzipAsync(body, { level: zlibConstants.Z_BEST_SPEED });
-      headers['content-encoding'] = 'gzip';
-    }
-    return { replica: outcome.replicas.join(',') || 'cache', statusCode: 200, headers, body };
+    return encodeFor(req, {
+      replica: outcome.replicas.join(',') || 'cache',
+      statusCode: 200,
+      headers: { ...outcome.headers, 'x-promgate-cache': outcome.result },
+      body: Buffer.from(outcome.body),
+    });
   }
 }
 
 const gzipAsync = promisify(gzip);
+const deflateAsync = promisify(deflate);
+
+/**
+ * Range-cache pieces are fetched uncompressed (they are parsed and merged); the client still gets
+ * the coding the replica would have used. Fastest level, off the event loop.
+ */
+async function encodeFor(req: GatewayRequest, answer: UpstreamAnswer): Promise<UpstreamAnswer> {
+  const coding = req.forwardHeaders['accept-encoding'];
+  if ((coding !== 'gzip' && coding !== 'deflate') || answer.headers['content-encoding'] !== undefined) return answer;
+  const encode = coding === 'gzip' ? gzipAsync : deflateAsync;
+  const body = await encode(answer.body, { level: zlibConstants.Z_BEST_SPEED });
+  return { ...answer, headers: { ...answer.headers, 'content-encoding': coding }, body };
+}
 
 /** A query_range for one extent of the client's window, on the client's grid, uncompressed (it is parsed and merged). */
 function rangePartRequest(req: GatewayRequest, n: Extract<NormalizedRequest, { endpoint: 'query_range' }>): UpstreamRequest {

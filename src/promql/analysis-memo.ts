@@ -9,9 +9,11 @@ import { type AnalyzeParams, analyzeQuery, type QueryAnalysis, type QueryAnalysi
 export class AnalysisMemo {
   readonly #entries = new Map<string, QueryAnalysis | QueryAnalysisFailure>();
 
-  constructor(readonly capacity = 4096) {}
+  /** Queries longer than `maxQueryLength` are analysed every time: keeping them could hold megabytes of keys. */
+  constructor(readonly capacity = 4096, readonly maxQueryLength = 4096) {}
 
   analyze(expr: string, params: AnalyzeParams = {}): QueryAnalysis | QueryAnalysisFailure {
+    if (expr.length > this.maxQueryLength) return analyzeQuery(expr, params);
     const key = `${params.stepMs ?? ''}\u0000${params.rangeMs ?? ''}\u0000${expr}`;
     let result = this.#entries.get(key);
     if (result === undefined) {

@@ -199,6 +199,16 @@ function firstError(node: SyntaxNode): SyntaxNode | undefined {
  * whose reads are not modelled, or needs `step()`/`range()` values not given in `params`.
  */
 export function analyzeQuery(expr: string, params: AnalyzeParams = {}): QueryAnalysis | QueryAnalysisFailure {
+  try {
+    return analyzeParsed(expr, params);
+  } catch (err) {
+    // A query nested deep enough overflows the stack of the parser or of our walk. Prometheus may
+    // still answer it, so this only means "not analysable": the request passes through untouched.
+    return { ok: false, reason: `not analysable: ${(err as Error).message}` };
+  }
+}
+
+function analyzeParsed(expr: string, params: AnalyzeParams): QueryAnalysis | QueryAnalysisFailure {
   const root = parser.parse(expr).topNode;
   const err = firstError(root);
   if (err !== undefined) return { ok: false, reason: `parse error at ${err.from}` };

@@ -11,8 +11,9 @@ const HOP_BY_HOP = new Set([
 const NEVER_FORWARD = new Set(['x-forwarded-host', 'forwarded', 'x-forwarded-proto', 'x-forwarded-port']);
 
 /**
- * Headers sent to a replica. Accept-Encoding is narrowed to gzip: Prometheus only speaks gzip, and
- * promgate promises never to answer br or zstd.
+ * Headers sent to a replica. Accept-Encoding is narrowed to the one coding the replica would pick
+ * that promgate can also produce itself (gzip, else deflate): answers assembled by the cache are
+ * compressed by promgate, and promgate never answers br or zstd.
  */
 export function forwardableRequestHeaders(incoming: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -20,7 +21,8 @@ export function forwardableRequestHeaders(incoming: Readonly<Record<string, stri
     if (value === undefined || HOP_BY_HOP.has(name) || NEVER_FORWARD.has(name)) continue;
     const text = Array.isArray(value) ? value.join(', ') : value;
     if (name === 'accept-encoding') {
-      if (acceptsGzip(text)) out[name] = 'gzip';
+      const coding = preferredCoding(text);
+      if (coding) out[name] = coding;
       continue;
     }
     out[name] = text;
@@ -28,8 +30,19 @@ export function forwardableRequestHeaders(incoming: Readonly<Record<string, stri
   return out;
 }
 
+/** gzip if the Accept-Encoding value admits it, else deflate if it does, else none. */
+export function preferredCoding(acceptEncoding: string | undefined): 'gzip' | 'deflate' | undefined {
+  if (accepts(acceptEncoding, ['gzip', 'x-gzip'])) return 'gzip';
+  if (accepts(acceptEncoding, ['deflate'])) return 'deflate';
+  return undefined;
+}
+
 /** True when an Accept-Encoding value admits gzip (q>0, explicitly or through `*`). */
 export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  return accepts(acceptEncoding, ['gzip', 'x-gzip']);
+}
+
+function accepts(acceptEncoding: string | undefined, names: readonly string[]): boolean {
   if (!acceptEncoding) return false;
   let star: boolean | undefined;
   for (const part of acceptEncoding.split(',')) {
@@ -37,7 +50,7 @@ export function acceptsGzip(acceptEncoding: string | undefined): boolean {
     const coding = codingRaw!.trim().toLowerCase();
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     const allowed = q === undefined || Number(q.slice(2)) > 0;
-    if (coding === 'gzip' || coding === 'x-gzip') return allowed;
+    if (names.includes(coding)) return allowed;
     if (coding === '*') star = allowed;
   }
   return star ?? false;

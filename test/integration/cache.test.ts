@@ -119,6 +119,35 @@ describe('range delta cache on real Prometheus', () => {
   });
 });
 
+describe('headers of assembled answers', () => {
+  // Regression (review finding): stitched range answers dropped Prometheus's CORS headers, and an
+  // answer cached for a client without Origin was served to a browser that sent one.
+  it('stitched and cached answers carry the CORS headers a direct answer has, per Origin', async () => {
+    const q = 'avg(demo_memory_usage_bytes)';
+    const s = DATA_START_MS / 1000 + 900;
+    const path = rangePath(q, s, s + 1800, 30);
+    const cors = (h: Record<string, unknown>) => [h['access-control-allow-origin'], h.vary];
+    for (const headers of [{}, { origin: 'https://grafana.example' }, {}, { origin: 'https://grafana.example' }]) {
+      const [a, b] = await Promise.all([via(path, headers), fetchText(cluster.urls[0] + path, { headers })]);
+      expect(cors(a.headers)).toEqual(cors(b.headers));
+      expect(a.text).toBe(b.text);
+    }
+    const instant = `/api/v1/query?query=${encodeURIComponent(q)}&time=${s}`;
+    await via(instant);
+    const withOrigin = await via(instant, { origin: 'https://grafana.example' });
+    const direct = await fetchText(cluster.urls[0] + instant, { headers: { origin: 'https://grafana.example' } });
+    expect(cors(withOrigin.headers)).toEqual(cors(direct.headers));
+  });
+
+  it('gzip and deflate clients get the coding they asked for on assembled answers; br never', async () => {
+    const path = rangePath('max(demo_num_cpus)', DATA_START_MS / 1000, DATA_START_MS / 1000 + 600, 60);
+    for (const [ask, expected] of [['gzip', 'gzip'], ['deflate', 'deflate'], ['br', undefined], ['gzip', 'gzip']] as const) {
+      const r = await fetchText(gw.url + path, { headers: { 'accept-encoding': ask } });
+      expect(r.headers['content-encoding']).toBe(expected);
+    }
+  });
+});
+
 describe('coalescing on real Prometheus', () => {
   it('N concurrent identical queries cause exactly one evaluation, counted by the replicas', async () => {
     // Heavy enough (a 6h subquery at 1s resolution) that all requests arrive while it runs.

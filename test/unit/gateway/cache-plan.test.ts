@@ -13,8 +13,8 @@ function norm(endpoint: ProxyRoute['endpoint'], params: Record<string, string>):
   if (!r.ok) throw new Error('not normalizable');
   return r.request;
 }
-const plan = (n: NormalizedRequest | undefined, extra: Partial<{ noCache: boolean; identity: string; gzip: boolean }> = {}, c = cfg) =>
-  planRequest({ normalized: n, identity: extra.identity, gzip: extra.gzip ?? false, noCache: extra.noCache ?? false, nowMs: NOW }, c);
+const plan = (n: NormalizedRequest | undefined, extra: Partial<{ noCache: boolean; identity: string; encoding: string; method: string }> = {}, c = cfg) =>
+  planRequest({ method: extra.method ?? 'GET', normalized: n, identity: extra.identity, encoding: extra.encoding, noCache: extra.noCache ?? false, nowMs: NOW }, c);
 
 const OLD = NOW - 3_600_000;
 const FRESH = NOW - 60_000;
@@ -51,7 +51,7 @@ describe('planRequest', () => {
     const a = plan(norm('query', { query: 'up', time: S(OLD) }));
     const b = plan(norm('query', { query: 'up', time: new Date(OLD).toISOString() }));
     const c = plan(norm('query', { query: 'up', time: S(OLD) }), { identity: 'alice' });
-    const d = plan(norm('query', { query: 'up', time: S(OLD) }), { gzip: true });
+    const d = plan(norm('query', { query: 'up', time: S(OLD) }), { encoding: 'gzip' });
     const key = (p: ReturnType<typeof plan>) => (p.kind === 'passthrough' ? '' : p.key);
     expect(key(a)).toBe(key(b));
     expect(new Set([key(a), key(c), key(d)]).size).toBe(3);
@@ -72,5 +72,16 @@ describe('planRequest', () => {
     expect(plan(norm('query_range', { query: 'x', start: S(OLD), end: S(NOW), step: '15' }), {}, off).kind).toBe('shared');
     const none = parseConfigText('replicas: [{url: "http://a:1"}]\ncache: {enabled: false, coalesce: false}').cache;
     expect(plan(norm('query', { query: 'up' }), {}, none).kind).toBe('passthrough');
+  });
+
+  // Regression (review finding): HEAD and OPTIONS shared GET's key, so an OPTIONS joining an
+  // in-flight GET got its JSON body (Prometheus answers 204), and HEAD ran full range evaluations.
+  it.each(['HEAD', 'OPTIONS', 'PUT'])('%s is never shared or cached', (method) => {
+    expect(plan(norm('query', { query: 'up', time: S(OLD) }), { method }).kind).toBe('passthrough');
+    expect(plan(norm('query_range', { query: 'x', start: S(OLD), end: S(NOW), step: '15' }), { method }).kind).toBe('passthrough');
+  });
+
+  it('POST is shared like GET', () => {
+    expect(plan(norm('query', { query: 'up' }), { method: 'POST' }).kind).toBe('shared');
   });
 });

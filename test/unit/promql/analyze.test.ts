@@ -148,3 +148,13 @@ describe('analyzeQuery: refusals', () => {
     expect(r.ok).toBe(false);
   });
 });
+
+// Regression (review finding): a query nested deep enough overflowed the stack inside the
+// analysis, and promgate answered its own 502 where Prometheus answers 200.
+describe('analyzeQuery on pathological depth', () => {
+  it('never throws; at worst the query is not analysable', () => {
+    const deep = `${'('.repeat(20_000)}up${')'.repeat(20_000)}`;
+    const long = `up${' + up'.repeat(20_000)}`;
+    for (const q of [deep, long]) expect(() => analyzeQuery(q)).not.toThrow();
+  });
+});

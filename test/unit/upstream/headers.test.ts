@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptsGzip, forwardableRequestHeaders, forwardableResponseHeaders } from '../../../src/upstream/headers.js';
+import { acceptsGzip, forwardableRequestHeaders, forwardableResponseHeaders, preferredCoding } from '../../../src/upstream/headers.js';
 
 describe('headers', () => {
   it('drops hop-by-hop and host-steering headers on the way up', () => {
@@ -27,7 +27,18 @@ describe('headers', () => {
     ['GZIP', true],
   ])('Accept-Encoding %j admits gzip: %s', (value, expected) => {
     expect(acceptsGzip(value)).toBe(expected);
-    expect(forwardableRequestHeaders({ 'accept-encoding': value })['accept-encoding']).toBe(expected ? 'gzip' : undefined);
+    if (expected) expect(forwardableRequestHeaders({ 'accept-encoding': value })['accept-encoding']).toBe('gzip');
+  });
+
+  it.each([
+    ['deflate', 'deflate'],
+    ['gzip, deflate', 'gzip'],
+    ['gzip;q=0, deflate', 'deflate'],
+    ['br, zstd', undefined],
+    ['identity', undefined],
+  ])('Accept-Encoding %j is forwarded as %j (never br or zstd)', (value, expected) => {
+    expect(preferredCoding(value)).toBe(expected);
+    expect(forwardableRequestHeaders({ 'accept-encoding': value })['accept-encoding']).toBe(expected);
   });
 
   it('passes answer headers but not framing', () => {
