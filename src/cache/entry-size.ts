@@ -1,9 +1,11 @@
 import type { Matrix } from '../timeseries/index.js';
 
-// Rough V8 costs: an object with its hidden class, an array slot, a [t, v] pair array, a string
-// header. Counted generously, so the byte budget bounds real heap use rather than JSON size.
-const SERIES_OVERHEAD = 160;
-const SAMPLE_OVERHEAD = 72;
+// V8 costs measured on Node 20 x64 (test/unit/cache/entry-size.test.ts): a parsed [t, "v"] pair
+// is its array (~32 B), a slot in the series' array, a string (~16 B + length) and, for
+// fractional seconds, a boxed number. Counted at the top of that range, so the byte budget bounds
+// real heap use rather than JSON size.
+const SERIES_OVERHEAD = 240;
+const SAMPLE_OVERHEAD = 112;
 const STRING_OVERHEAD = 16;
 
 /** Bytes a matrix is likely to hold on the heap. */

@@ -133,7 +133,8 @@ export class RangeCache {
     const seconds = answers.reduce((s, a) => s + a.seconds, 0);
     const secondsPerPoint = points > 0 ? seconds / points : (entry?.secondsPerPoint ?? 0);
     const headers = answerHeaders(answers[0]!.headers);
-    this.#store.set(w.key, { kind: 'range', extents, matrix, secondsPerPoint, headers, bytes: matrixBytes(matrix) }, this.#cfg.ttl);
+    // A TTL of 0 means "never kept" here; lru-cache would read it as "forever".
+    if (this.#cfg.ttl > 0) this.#store.set(w.key, { kind: 'range', extents, matrix, secondsPerPoint, headers, bytes: matrixBytes(matrix) }, this.#cfg.ttl);
     return matrix;
   }
 }

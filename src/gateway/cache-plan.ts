@@ -42,6 +42,11 @@ const UNSTITCHABLE_PARAMS = new Set(['stats', 'limit']);
 
 export type Analyze = (expr: string, params?: AnalyzeParams) => QueryAnalysis | QueryAnalysisFailure;
 
+/** Shared, and kept for `ttlMs` when it is positive (lru-cache reads a TTL of 0 as "forever"). */
+function shared(key: string, ttlMs?: number): Plan {
+  return ttlMs !== undefined && ttlMs > 0 ? { kind: 'shared', key, ttlMs } : { kind: 'shared', key };
+}
+
 export function planRequest(input: PlanInput, cfg: CacheConfig, analyze: Analyze = analyzeQuery): Plan {
   const n = input.normalized;
   if (!n || !SHARED_METHODS.has(input.method) || !SHAREABLE.has(n.endpoint) || (!cfg.enabled && !cfg.coalesce)) return { kind: 'passthrough' };
@@ -55,7 +60,7 @@ export function planRequest(input: PlanInput, cfg: CacheConfig, analyze: Analyze
     if (n.time === undefined) return { kind: 'shared', key };
     const analysis = analyze(n.query);
     const settled = analysis.ok && n.time <= lastSettledEvalTime(analysis, horizon, { start: n.time, end: n.time });
-    return settled ? { kind: 'shared', key, ttlMs: cfg.ttl } : { kind: 'shared', key };
+    return shared(key, settled ? cfg.ttl : undefined);
   }
   if (n.endpoint === 'query_range') {
     const analysis = analyze(n.query, { stepMs: n.step, rangeMs: n.end - n.start });
@@ -64,9 +69,9 @@ export function planRequest(input: PlanInput, cfg: CacheConfig, analyze: Analyze
       return { kind: 'range', key, rangeKey: rangeKeyOf(n, input.identity), request: n, analysis };
     }
     const settled = n.end <= lastSettledEvalTime(analysis, horizon, n);
-    return settled ? { kind: 'shared', key, ttlMs: cfg.ttl } : { kind: 'shared', key };
+    return shared(key, settled ? cfg.ttl : undefined);
   }
-  if (METADATA.has(n.endpoint)) return { kind: 'shared', key, ttlMs: cfg.metadata_ttl };
+  if (METADATA.has(n.endpoint)) return shared(key, cfg.metadata_ttl);
   return { kind: 'shared', key };
 }
 

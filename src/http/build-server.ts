@@ -30,7 +30,9 @@ export function buildServer(config: Config, deps: ProxyHandlerDeps, metrics: Gat
     bodyLimit: config.limits.max_body_bytes,
     http: { maxHeaderSize: config.limits.max_header_bytes + PARSER_SLACK_BYTES },
     clientErrorHandler: buildClientErrorHandler(config.limits.max_url_bytes),
-    return503OnClosing: true,
+    // Requests arriving on kept-alive connections while draining get promgate's own
+    // Prometheus-shaped 503 from the handler, not fastify's.
+    return503OnClosing: false,
     frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => {
       const { statusCode, body } = toPrometheusBody(new BadRequestError(error.message, { cause: error }));
       void reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(body));

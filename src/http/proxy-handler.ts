@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError, ForbiddenPathError, MethodNotAllowedError, NotFoundPathError } from '../errors/index.js';
+import { BadRequestError, ForbiddenPathError, MethodNotAllowedError, NotFoundPathError, ShuttingDownError } from '../errors/index.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { classifyPath, normalizePath } from '../query/path.js';
 import { forwardableRequestHeaders } from '../upstream/headers.js';
@@ -42,6 +42,7 @@ export function buildProxyHandler(deps: ProxyHandlerDeps) {
       case 'proxy':
         break;
     }
+    if (deps.isDraining()) throw new ShuttingDownError('promgate is shutting down');
     let controller: AbortController | undefined;
     const clientSignal = (): AbortSignal => {
       if (!controller) {

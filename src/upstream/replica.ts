@@ -179,7 +179,7 @@ export class Replica extends EventEmitter {
   }
 
   #buildBreaker(cfg: CircuitBreakerConfig): CircuitBreaker<[UpstreamRequest, AbortSignal], UpstreamAnswer> {
-    const breaker = new CircuitBreaker((req: UpstreamRequest, signal: AbortSignal) => this.#attempt(req, signal), {
+    const breaker: CircuitBreaker<[UpstreamRequest, AbortSignal], UpstreamAnswer> = new CircuitBreaker((req: UpstreamRequest, signal: AbortSignal) => this.#attempt(req, signal), {
       // Attempt deadlines are the runner's; opossum's own timer would double them.
       timeout: false,
       errorThresholdPercentage: cfg.error_threshold_percentage,
@@ -187,8 +187,10 @@ export class Replica extends EventEmitter {
       rollingCountTimeout: cfg.rolling_window,
       rollingCountBuckets: cfg.rolling_buckets,
       resetTimeout: cfg.reset_timeout,
-      // A lost hedge race or a client that went away says nothing about the replica.
-      errorFilter: (err: unknown) => err instanceof AttemptCanceledError,
+      // A lost hedge race or a client that went away says nothing about the replica, so it does
+      // not count as a failure. opossum reports a filtered error as a success, though, and a
+      // success closes a half-open breaker: a trial that was canceled must keep it open instead.
+      errorFilter: (err: unknown): boolean => err instanceof AttemptCanceledError && !breaker.halfOpen,
     });
     breaker.on('open', () => this.emit('breaker', 'open'));
     breaker.on('halfOpen', () => this.emit('breaker', 'half_open'));

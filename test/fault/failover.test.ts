@@ -163,6 +163,9 @@ describe('failover against faulty upstreams', () => {
     const inFlight = fetchText(gw.url + Q);
     await new Promise((r) => setTimeout(r, 50));
     const closing = gw.close();
+    // A request on a kept-alive connection during the drain: refused, Prometheus-shaped.
+    const late = await fetchText(gw.url + Q).catch(() => undefined);
+    if (late) expect([late.status, JSON.parse(late.text).errorType]).toEqual([503, 'unavailable']);
     const r = await inFlight;
     await closing;
     expect(r.status).toBe(200);
@@ -184,5 +187,28 @@ describe('failover against faulty upstreams', () => {
     const after = await fetchText(gw.url + Q);
     expect(after.status).toBe(200);
     expect(after.ms).toBeLessThan(1000);
+  });
+
+  // Regression (review finding): opossum reports a filtered error as a success, and a success
+  // closes a half-open breaker, so a trial attempt that lost a hedge race closed the breaker of a
+  // replica that was still broken.
+  it('a half-open trial that loses a hedge race keeps the breaker open', async () => {
+    const { gw, ups } = await setup(
+      2,
+      'health_check: {interval: 1m, timeout: 1s}\ncircuit_breaker: {volume_threshold: 2, reset_timeout: 300ms}\nrouting: {policy: round_robin, hedge: {delay: 50ms}}',
+    );
+    const a = `127.0.0.1:${ups[0]!.port}`;
+    const stateOf = async (replica: string) => {
+      const text = (await fetchText(gw.url + '/metrics')).text;
+      return [...text.matchAll(/promgate_replica_breaker_state\{replica="([^"]+)",state="(\w+)"\} 1/g)].find((m) => m[1] === replica)?.[2];
+    };
+    ups[0]!.setBehavior({ kind: 'status', status: 500, contentType: 'text/plain', body: 'boom' });
+    await many(gw.url + Q, 10, 1);
+    expect(await stateOf(a)).toBe('open');
+    ups[0]!.setBehavior({ kind: 'hang' });
+    await new Promise((r) => setTimeout(r, 400)); // past reset_timeout: half-open
+    const results = await many(gw.url + Q, 6, 1);
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(await stateOf(a)).not.toBe('closed');
   });
 });

@@ -127,7 +127,7 @@ describe('headers of assembled answers', () => {
     const s = DATA_START_MS / 1000 + 900;
     const path = rangePath(q, s, s + 1800, 30);
     const cors = (h: Record<string, unknown>) => [h['access-control-allow-origin'], h.vary];
-    for (const headers of [{}, { origin: 'https://grafana.example' }, {}, { origin: 'https://grafana.example' }]) {
+    for (const headers of [{}, { origin: 'https://grafana.example' }, {}, { origin: 'https://grafana.example' }] as Array<Record<string, string>>) {
       const [a, b] = await Promise.all([via(path, headers), fetchText(cluster.urls[0] + path, { headers })]);
       expect(cors(a.headers)).toEqual(cors(b.headers));
       expect(a.text).toBe(b.text);

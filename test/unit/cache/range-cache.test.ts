@@ -121,4 +121,13 @@ describe('RangeCache', () => {
     );
     expect(out.kind === 'whole' && [out.answer.statusCode, out.answer.body.toString()]).toEqual([422, err]);
   });
+
+  it('with a TTL of 0 nothing is kept (lru-cache would read 0 as forever)', async () => {
+    const now = 1_800_000_000_000;
+    const store = new CacheStore({ maxBytes: 1e7, now: () => now, observer: silentCacheObserver });
+    const cache = new RangeCache(store, { freshness: 600_000, ttl: 0 });
+    const fetchPart = async (e: Extent): Promise<PartAnswer> => ({ statusCode: 200, headers: {}, body: Buffer.from(serializeRangeResponse({ matrix: evaluate(e, 60_000) })), seconds: 0, replica: 'r' });
+    await cache.answer({ key: 'q', start: 1_700_000_000_000, end: 1_700_003_600_000, step: 60_000, analysis }, fetchPart, now);
+    expect(store.entries).toBe(0);
+  });
 });

@@ -84,4 +84,12 @@ describe('planRequest', () => {
   it('POST is shared like GET', () => {
     expect(plan(norm('query', { query: 'up' }), { method: 'POST' }).kind).toBe('shared');
   });
+
+  // lru-cache reads a TTL of 0 as "forever": a zero TTL must mean "never kept".
+  it('a zero TTL means shared only, never cached forever', () => {
+    const zero = parseConfigText('replicas: [{url: "http://a:1"}]\ncache: {metadata_ttl: 0s, ttl: 0s}').cache;
+    const labels = plan(norm('labels', {}), {}, zero);
+    const old = plan(norm('query', { query: 'up', time: S(OLD) }), {}, zero);
+    expect([labels.kind === 'shared' && labels.ttlMs, old.kind === 'shared' && old.ttlMs]).toEqual([undefined, undefined]);
+  });
 });
