@@ -160,17 +160,19 @@ describe('under concurrent load', () => {
   it('kill -9 of one replica costs no request, and traffic returns after its restart', async () => {
     const load = startLoad();
     let tKill = 0;
+    let tOut = 0;
+    let tRestarted = 0;
     let tBack = 0;
     try {
       await sleep(1_000);
       expect(load.samples.some((s) => s.replica === nameOf(b)), 'both replicas serve before the fault').toBe(true);
       tKill = performance.now();
       b.kill('SIGKILL');
-      const out = await untilOut(nameOf(b), 5_000);
-      console.log(`kill -9: health checks took ${nameOf(b)} out after ${((out - tKill) / 1000).toFixed(1)}s`);
+      tOut = await untilOut(nameOf(b), 5_000);
+      console.log(`kill -9: health checks took ${nameOf(b)} out after ${((tOut - tKill) / 1000).toFixed(1)}s`);
       await sleep(1_000);
       await b.restart();
-      const tRestarted = performance.now();
+      tRestarted = performance.now();
       tBack = await untilServedBy(load, nameOf(b), tRestarted, 15_000);
       console.log(`kill -9: ${nameOf(b)} restarted ${((tRestarted - tKill) / 1000).toFixed(1)}s after the kill, served again ${((tBack - tRestarted) / 1000).toFixed(1)}s later`);
       await sleep(500);
@@ -183,7 +185,9 @@ describe('under concurrent load', () => {
     console.log(summary('after back', s.filter((x) => x.t0 >= tBack)));
     expect(failures(s)).toEqual([]);
     expect(s.length).toBeGreaterThan(200);
-    expect(s.filter((x) => x.t0 > tKill + 100 && x.t0 < tBack).every((x) => x.replica === nameOf(a))).toBe(true);
+    // Between the moment the checks saw it dead and its restart, the killed replica served nothing.
+    // (Not from the kill itself: on a starved machine SIGKILL lands a little later.)
+    expect(s.filter((x) => x.t0 > tOut && x.t0 < tRestarted).every((x) => x.replica === nameOf(a))).toBe(true);
   });
 
   it('SIGSTOP of one replica costs no request and little latency; health checks take it out; SIGCONT brings it back', async () => {
