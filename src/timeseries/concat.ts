@@ -1,6 +1,6 @@
 import type { Extent } from './extent.js';
-import { canonicalLabels, comparePairs, labelPairs } from './labels.js';
-import { type HistogramSample, type Matrix, type Sample, sampleMs, type Series } from './matrix.js';
+import { canonicalLabels } from './labels.js';
+import { groupBySeries, type Matrix, sampleMs, type Series } from './matrix.js';
 
 /**
  * The answer path's merge: `parts` cover consecutive, disjoint time ranges in ascending order
@@ -9,26 +9,14 @@ import { type HistogramSample, type Matrix, type Sample, sampleMs, type Series }
  * result it equals under that precondition.
  */
 export function concatInTimeOrder(parts: readonly Matrix[]): Matrix {
-  const bySeries = new Map<string, { pairs: Array<readonly [string, string]>; metric: Series['metric']; values: Sample[][]; histograms: HistogramSample[][] }>();
-  for (const part of parts) {
-    for (const s of part) {
-      const pairs = labelPairs(s.metric);
-      const key = JSON.stringify(pairs);
-      let acc = bySeries.get(key);
-      if (acc === undefined) {
-        acc = { pairs, metric: s.metric, values: [], histograms: [] };
-        bySeries.set(key, acc);
-      }
-      if (s.values?.length) acc.values.push(s.values);
-      if (s.histograms?.length) acc.histograms.push(s.histograms);
-    }
-  }
   const out: Matrix = [];
-  for (const acc of [...bySeries.values()].sort((a, b) => comparePairs(a.pairs, b.pairs))) {
-    if (acc.values.length === 0 && acc.histograms.length === 0) continue;
-    const series: Series = { metric: canonicalLabels(acc.metric) };
-    if (acc.values.length > 0) series.values = acc.values.length === 1 ? acc.values[0]! : acc.values.flat();
-    if (acc.histograms.length > 0) series.histograms = acc.histograms.length === 1 ? acc.histograms[0]! : acc.histograms.flat();
+  for (const group of groupBySeries(parts)) {
+    const values = group.members.flatMap((s) => (s.values?.length ? [s.values] : []));
+    const histograms = group.members.flatMap((s) => (s.histograms?.length ? [s.histograms] : []));
+    if (values.length === 0 && histograms.length === 0) continue;
+    const series: Series = { metric: canonicalLabels(group.metric) };
+    if (values.length > 0) series.values = values.length === 1 ? values[0]! : values.flat();
+    if (histograms.length > 0) series.histograms = histograms.length === 1 ? histograms[0]! : histograms.flat();
     out.push(series);
   }
   return out;

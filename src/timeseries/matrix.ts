@@ -59,10 +59,29 @@ interface Entry {
   histogram?: HistogramSample;
 }
 
-interface Acc {
-  pairs: Array<readonly [string, string]>;
-  metric: LabelSet;
-  entries: Entry[];
+/** The series of several matrices that share one label set, in the order met. */
+export interface SeriesGroup {
+  readonly pairs: Array<readonly [string, string]>;
+  readonly metric: LabelSet;
+  readonly members: Series[];
+}
+
+/** Groups the series of `parts` by label set; groups come sorted by labels.Compare. */
+export function groupBySeries(parts: readonly Matrix[]): SeriesGroup[] {
+  const groups = new Map<string, SeriesGroup>();
+  for (const part of parts) {
+    for (const s of part) {
+      const pairs = labelPairs(s.metric);
+      const key = JSON.stringify(pairs);
+      let group = groups.get(key);
+      if (group === undefined) {
+        group = { pairs, metric: s.metric, members: [] };
+        groups.set(key, group);
+      }
+      group.members.push(s);
+    }
+  }
+  return [...groups.values()].sort((a, b) => comparePairs(a.pairs, b.pairs));
 }
 
 /**
@@ -74,35 +93,25 @@ interface Acc {
  * label keys in Prometheus order. Inputs are not modified.
  */
 export function mergeMatrices(parts: readonly Matrix[]): Matrix {
-  const bySeries = new Map<string, Acc>();
-  for (const part of parts) {
-    for (const s of part) {
-      const pairs = labelPairs(s.metric);
-      const key = JSON.stringify(pairs);
-      let acc = bySeries.get(key);
-      if (acc === undefined) {
-        acc = { pairs, metric: s.metric, entries: [] };
-        bySeries.set(key, acc);
-      }
-      for (const v of s.values ?? []) acc.entries.push({ ms: sampleMs(v[0]), float: v });
-      for (const h of s.histograms ?? []) acc.entries.push({ ms: sampleMs(h[0]), histogram: h });
-    }
-  }
-  const accs = [...bySeries.values()].sort((a, b) => comparePairs(a.pairs, b.pairs));
   const out: Matrix = [];
-  for (const acc of accs) {
+  for (const group of groupBySeries(parts)) {
+    const entries: Entry[] = [];
+    for (const s of group.members) {
+      for (const v of s.values ?? []) entries.push({ ms: sampleMs(v[0]), float: v });
+      for (const h of s.histograms ?? []) entries.push({ ms: sampleMs(h[0]), histogram: h });
+    }
     // Array.prototype.sort is stable, so among equal times the earliest pushed (first part) leads.
-    acc.entries.sort((a, b) => a.ms - b.ms);
+    entries.sort((a, b) => a.ms - b.ms);
     const values: Sample[] = [];
     const histograms: HistogramSample[] = [];
     let lastMs: number | undefined;
-    for (const e of acc.entries) {
+    for (const e of entries) {
       if (e.ms === lastMs) continue;
       lastMs = e.ms;
       if (e.float !== undefined) values.push(e.float);
       else if (e.histogram !== undefined) histograms.push(e.histogram);
     }
-    const merged = seriesOf(canonicalLabels(acc.metric), values, histograms);
+    const merged = seriesOf(canonicalLabels(group.metric), values, histograms);
     if (merged !== undefined) out.push(merged);
   }
   return out;
