@@ -7,10 +7,3 @@ export interface RoutingObserver {
   hedge(): void;
   hedgeWon(): void;
 }
-
-export const silentObserver: RoutingObserver = Object.freeze({
-  attempt: () => undefined,
-  retry: () => undefined,
-  hedge: () => undefined,
-  hedgeWon: () => undefined,
-});

@@ -37,11 +37,7 @@ export function preferredCoding(acceptEncoding: string | undefined): 'gzip' | 'd
   return undefined;
 }
 
-/** True when an Accept-Encoding value admits gzip (q>0, explicitly or through `*`). */
-export function acceptsGzip(acceptEncoding: string | undefined): boolean {
-  return accepts(acceptEncoding, ['gzip', 'x-gzip']);
-}
-
+/** True when an Accept-Encoding value admits one of `names` (q>0, explicitly or through `*`). */
 function accepts(acceptEncoding: string | undefined, names: readonly string[]): boolean {
   if (!acceptEncoding) return false;
   let star: boolean | undefined;
