@@ -53,6 +53,8 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
             fall: config.health_check.fall,
             rise: config.health_check.rise,
             attemptTimeoutMs: config.routing.attempt_timeout,
+            // Readiness answers in milliseconds on a healthy Prometheus, even a busy one.
+            stallAfterMs: Math.min(250, Math.max(50, config.health_check.timeout / 2)),
           },
           { now: () => clock.now(), dispatcher: deps.dispatcher },
         ),
@@ -64,7 +66,16 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   const cacheMetrics: CacheMetrics = new CacheMetrics(registry, () => ({ bytes: store.bytes, entries: store.entries, maxBytes: config.cache.max_bytes }));
   const store: CacheStore = new CacheStore({ maxBytes: config.cache.max_bytes, now: () => clock.now(), observer: cacheMetrics });
   const rangeCache = new RangeCache(store, config.cache);
-  const gateway = new Gateway(config.cache, { runner, store, rangeCache, clock, observer: cacheMetrics, stickyRouting: config.routing.policy === 'sticky' });
+  metrics.readBudgetsFrom(() => ({ hedges: runner.hedgeBudget.spent, retries: runner.retryBudget.spent }));
+  const gateway = new Gateway(config.cache, {
+    runner,
+    store,
+    rangeCache,
+    clock,
+    observer: cacheMetrics,
+    stickyRouting: config.routing.policy === 'sticky',
+    log: { debug: (obj, msg) => server.log.debug(obj, msg) },
+  });
 
   let draining = false;
   const server = buildServer(
@@ -74,6 +85,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
       registry,
       isReady: () => !draining && replicas.hasLive(),
       isDraining: () => draining,
+      clock,
       onRefused: (reason) => metrics.refused.inc({ reason }),
     },
     metrics,

@@ -6,6 +6,8 @@ export interface CacheObserver {
   coalesced(endpoint: string): void;
   evicted(): void;
   savedSeconds(seconds: number): void;
+  /** Planning a request threw: it was passed through untouched. */
+  planFailed(): void;
 }
 
 export const silentCacheObserver: CacheObserver = Object.freeze({
@@ -13,4 +15,5 @@ export const silentCacheObserver: CacheObserver = Object.freeze({
   coalesced: () => undefined,
   evicted: () => undefined,
   savedSeconds: () => undefined,
+  planFailed: () => undefined,
 });

@@ -58,6 +58,17 @@ const hedge = z.strictObject({
   max_delay: duration.prefault('500ms'),
   /** Quantile of a replica's recent latencies used for the auto delay. */
   quantile: z.number().gt(0).lt(1).default(0.95),
+  /** Hedges in flight at most this share of the requests in flight (Envoy's retry budget). */
+  budget_ratio: z.number().min(0).max(1).default(0.1),
+  /** Hedges allowed in flight whatever the ratio says: one, so a lone request to a frozen replica is still hedged. */
+  budget_min_concurrency: z.number().int().min(0).default(1),
+});
+
+const retryBudget = z.strictObject({
+  /** Retries after a live replica's fault (5xx, timeout) in flight at most this share of the requests in flight. */
+  ratio: z.number().min(0).max(1).default(0.2),
+  /** Retries allowed in flight whatever the ratio says (Envoy's min_retry_concurrency). */
+  min_concurrency: z.number().int().min(0).default(3),
 });
 
 const routing = z.strictObject({
@@ -66,6 +77,7 @@ const routing = z.strictObject({
   attempt_timeout: duration.prefault('2m30s'),
   total_deadline: duration.prefault('5m'),
   hedge: hedge.prefault({}),
+  retry_budget: retryBudget.prefault({}),
 });
 
 const upstream = z.strictObject({
@@ -98,6 +110,16 @@ const cache = z.strictObject({
   identity_headers: z.array(z.string().min(1).toLowerCase()).default(['authorization', 'x-scope-orgid', 'cookie']),
 });
 
+const http = z.strictObject({
+  /**
+   * A client that half-closes after sending its request (nc, HTTP/1.0 tools) cannot be told from
+   * one that left (Grafana canceling a panel): both send FIN. Its request goes on for this long, so
+   * quick answers reach it whole, as through HAProxy; then it is canceled and answered 503
+   * `canceled`, as Prometheus itself does, so abandoned heavy queries stop.
+   */
+  half_close_grace: duration.prefault('250ms'),
+});
+
 const shutdown = z.strictObject({
   drain_timeout: duration.prefault('30s'),
 });
@@ -113,6 +135,7 @@ export const configSchema = z
     upstream: upstream.prefault({}),
     limits: limits.prefault({}),
     cache: cache.prefault({}),
+    http: http.prefault({}),
     shutdown: shutdown.prefault({}),
   })
   .superRefine((cfg, ctx) => {

@@ -117,3 +117,13 @@ export class ShuttingDownError extends PromgateError {
   readonly statusCode = 503;
   readonly errorType = 'unavailable' as const;
 }
+
+/**
+ * Internal signal: an answer outgrew upstream.max_buffered_response_bytes, so it cannot be kept or
+ * handed to several waiters; the request is answered by a fetch of its own.
+ */
+export class UnshareableAnswerError extends PromgateError {
+  readonly code = 'PROMGATE_UNSHAREABLE_ANSWER';
+  readonly statusCode = 502;
+  readonly errorType = 'internal' as const;
+}

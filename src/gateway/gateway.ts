@@ -5,16 +5,18 @@ import { Coalescer } from '../cache/coalescer.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import { answerBytes } from '../cache/entry-size.js';
 import type { PartAnswer, RangeCache } from '../cache/range-cache.js';
+import { UnshareableAnswerError } from '../errors/index.js';
 import type { Clock } from '../clock/clock.js';
 import type { CacheConfig } from '../config/index.js';
 import { AnalysisMemo } from '../promql/index.js';
 import { type NormalizedRequest, normalizeRequest, parseForm, type ProxyRoute } from '../query/index.js';
 import type { AttemptRunner } from '../routing/attempt-runner.js';
-import { formatTimestampMs, type Extent } from '../timeseries/index.js';
+import { formatTimestampMs, hasAnnotations, type Extent } from '../timeseries/index.js';
 import type { UpstreamAnswer, UpstreamRequest } from '../upstream/upstream-types.js';
 import { type Plan, planRequest } from './cache-plan.js';
 import { clientIdentity, wantsNoCache } from './client-identity.js';
-import { SharedFetcher, UnshareableAnswerError } from './shared-fetcher.js';
+import { type CostClass, costClassOf } from './cost-class.js';
+import { type BufferedAnswer, isTooLarge, type SharedAnswer, SharedFetcher } from './shared-fetcher.js';
 import { stickyKeyOf } from './sticky-key.js';
 
 /** A request the HTTP layer has already normalized and allowed. */
@@ -30,7 +32,7 @@ export interface GatewayRequest {
   /** Headers to forward, already filtered. */
   readonly forwardHeaders: Readonly<Record<string, string>>;
   readonly body?: Buffer | undefined;
-  /** Aborted when the client goes away; made on first use, since shared fetches never use it. */
+  /** Aborted when the client goes away (made on first use: a cache hit never needs it). */
   readonly clientSignal: () => AbortSignal;
 }
 
@@ -42,6 +44,7 @@ export interface GatewayDeps {
   readonly observer: CacheObserver;
   /** The routing policy hashes a sticky key; other policies need none computed. */
   readonly stickyRouting: boolean;
+  readonly log?: { debug(obj: object, msg: string): void } | undefined;
 }
 
 /**
@@ -70,38 +73,51 @@ export class Gateway {
   }
 
   async handle(req: GatewayRequest): Promise<UpstreamAnswer> {
-    const plan = this.#plan(req);
-    const upstream = toUpstream(req);
+    const { plan, cost } = this.#plan(req);
+    const upstream = toUpstream(req, cost);
     const stickyKey = this.#deps.stickyRouting
       ? stickyKeyOf(req.route.endpoint, req.clientHeaders, req.rawQuery, isForm(req) ? req.body : undefined)
       : undefined;
+    const passthrough = (header?: CacheResult) => this.#passthrough(req, upstream, stickyKey, header);
     try {
       switch (plan.kind) {
         case 'passthrough':
           if (plan.cacheHeader) this.#deps.observer.result(req.route.endpoint, plan.cacheHeader);
-          return withCacheHeader(await this.#deps.runner.run(upstream, { signal: req.clientSignal(), stickyKey }), plan.cacheHeader);
+          return await passthrough(plan.cacheHeader);
         case 'shared':
-          return await this.#shared_(req, plan, upstream, stickyKey);
+          if (this.#shared.isUnshareable(plan.key)) return await passthrough();
+          return await this.#sharedAnswer(req, plan, upstream, stickyKey);
         case 'range': {
-          if (!this.#cfg.coalesce) return await this.#range(req, plan);
-          const { promise, joined } = this.#rangeAnswers.run(plan.key, () => this.#range(req, plan));
+          if (this.#shared.isUnshareable(plan.key)) return await passthrough();
+          if (!this.#cfg.coalesce) return await this.#range(req, plan, req.clientSignal());
+          const { promise, joined } = this.#rangeAnswers.run(plan.key, (signal) => this.#range(req, plan, signal), req.clientSignal());
           if (joined) this.#deps.observer.coalesced(req.route.endpoint);
           return await promise;
         }
       }
     } catch (err) {
+      // An answer too large to share: this request fetches its own, streamed.
       if (!(err instanceof UnshareableAnswerError)) throw err;
-      return this.#deps.runner.run(upstream, { signal: req.clientSignal(), stickyKey });
+      return passthrough();
     }
   }
 
-  /** What to do with the request. Anything unexpected while deciding means: pass it through untouched. */
-  #plan(req: GatewayRequest): Plan {
+  #passthrough(req: GatewayRequest, upstream: UpstreamRequest, stickyKey: string | undefined, header?: CacheResult): Promise<UpstreamAnswer> {
+    return this.#deps.runner.run(upstream, { signal: req.clientSignal(), stickyKey }).then((a) => withCacheHeader(a, header));
+  }
+
+  /**
+   * What to do with the request, and what it costs. Anything unexpected while deciding means:
+   * pass it through untouched; that is a bug of ours, so it is logged and counted.
+   */
+  #plan(req: GatewayRequest): { plan: Plan; cost: CostClass } {
+    const fallback: CostClass = { latencyClass: req.route.endpoint };
     try {
-      return planRequest(
+      const normalized = this.#normalize(req);
+      const plan = planRequest(
         {
           method: req.method,
-          normalized: this.#normalize(req),
+          normalized,
           identity: clientIdentity(req.clientHeaders, this.#keyHeaders),
           encoding: req.forwardHeaders['accept-encoding'],
           noCache: wantsNoCache(req.clientHeaders),
@@ -110,9 +126,23 @@ export class Gateway {
         this.#cfg,
         (expr, params) => this.#analyses.analyze(expr, params),
       );
-    } catch {
-      return { kind: 'passthrough' };
+      return { plan, cost: normalized ? this.#costOf(normalized) : fallback };
+    } catch (err) {
+      this.#deps.log?.debug({ err, path: req.path }, 'planning the request failed; passing it through');
+      this.#deps.observer.planFailed();
+      return { plan: { kind: 'passthrough' }, cost: fallback };
     }
+  }
+
+  #costOf(n: NormalizedRequest): CostClass {
+    if (n.endpoint === 'query') return costClassOf('query', n.query, 1, this.#lookbehind(n.query));
+    if (n.endpoint === 'query_range') return costClassOf('query_range', n.query, Math.floor((n.end - n.start) / n.step) + 1, this.#lookbehind(n.query));
+    return { latencyClass: n.endpoint };
+  }
+
+  #lookbehind(query: string): number | undefined {
+    const a = this.#analyses.analyze(query);
+    return a.ok ? a.lookbehindMs : undefined;
   }
 
   #normalize(req: GatewayRequest): NormalizedRequest | undefined {
@@ -122,7 +152,7 @@ export class Gateway {
     return result.ok ? result.request : undefined;
   }
 
-  async #shared_(req: GatewayRequest, plan: Extract<Plan, { kind: 'shared' }>, upstream: UpstreamRequest, stickyKey: string | undefined): Promise<UpstreamAnswer> {
+  async #sharedAnswer(req: GatewayRequest, plan: Extract<Plan, { kind: 'shared' }>, upstream: UpstreamRequest, stickyKey: string | undefined): Promise<UpstreamAnswer> {
     const endpoint = req.route.endpoint;
     if (plan.ttlMs !== undefined) {
       const hit = this.#deps.store.get(plan.key);
@@ -132,17 +162,17 @@ export class Gateway {
         return { replica: 'cache', statusCode: hit.statusCode, headers: { ...hit.headers, 'x-promgate-cache': 'hit' }, body: hit.body };
       }
     }
-    const { promise, joined } = this.#shared.fetch(plan.key, upstream, { stickyKey });
+    const { promise, joined } = this.#shared.fetch(plan.key, upstream, { stickyKey }, req.clientSignal());
     if (joined) this.#deps.observer.coalesced(endpoint);
-    const answer = await promise;
+    const answer = ownCopy(await promise);
     if (plan.ttlMs !== undefined) {
       this.#deps.observer.result(endpoint, 'miss');
-      if (!joined && answer.statusCode === 200) this.#keep(plan.key, answer, plan.ttlMs);
+      if (!joined && answer.statusCode === 200 && !hasAnnotations(answer.body)) this.#keep(plan.key, answer, plan.ttlMs);
     }
     return withCacheHeader(answer, plan.ttlMs !== undefined ? 'miss' : undefined);
   }
 
-  #keep(key: string, answer: Awaited<ReturnType<SharedFetcher['fetch']>['promise']>, ttlMs: number): void {
+  #keep(key: string, answer: BufferedAnswer, ttlMs: number): void {
     const contentType = String(answer.headers['content-type'] ?? '');
     const { date: _date, ...headers } = answer.headers;
     this.#deps.store.set(
@@ -152,19 +182,31 @@ export class Gateway {
     );
   }
 
-  async #range(req: GatewayRequest, plan: Extract<Plan, { kind: 'range' }>): Promise<UpstreamAnswer> {
+  /**
+   * `signal` aborts when every client waiting for this range answer has gone; the part fetches
+   * wait on it, and on the end of this computation, so a part nobody needs any more is dropped.
+   */
+  async #range(req: GatewayRequest, plan: Extract<Plan, { kind: 'range' }>, signal: AbortSignal): Promise<UpstreamAnswer> {
     const n = plan.request;
+    const done = new AbortController();
+    const partSignal = AbortSignal.any([signal, done.signal]);
     const fetchPart = async (extent: Extent): Promise<PartAnswer> => {
       const part = { ...n, start: extent.start, end: extent.end };
-      const { promise, joined } = this.#shared.fetch(`${plan.key}|${extent.start}-${extent.end}`, rangePartRequest(req, part), { affinityKey: plan.rangeKey });
+      const cost = costClassOf('query_range', n.query, Math.floor((part.end - part.start) / n.step) + 1, plan.analysis.lookbehindMs);
+      const { promise, joined } = this.#shared.fetch(`${plan.key}|${extent.start}-${extent.end}`, rangePartRequest(req, part, cost), { affinityKey: plan.rangeKey }, partSignal);
       if (joined) this.#deps.observer.coalesced(req.route.endpoint);
-      return promise;
+      return ownCopy(await promise);
     };
-    const outcome = await this.#deps.rangeCache.answer(
-      { key: plan.rangeKey, start: n.start, end: n.end, step: n.step, analysis: plan.analysis },
-      fetchPart,
-      this.#deps.clock.now(),
-    );
+    let outcome;
+    try {
+      outcome = await this.#deps.rangeCache.answer(
+        { key: plan.rangeKey, start: n.start, end: n.end, step: n.step, analysis: plan.analysis },
+        fetchPart,
+        this.#deps.clock.now(),
+      );
+    } finally {
+      done.abort();
+    }
     if (outcome.kind === 'whole') {
       this.#deps.observer.result(req.route.endpoint, 'miss');
       const { statusCode, headers, body, replica } = outcome.answer;
@@ -197,7 +239,7 @@ async function encodeFor(req: GatewayRequest, answer: UpstreamAnswer): Promise<U
 }
 
 /** A query_range for one extent of the client's window, on the client's grid, uncompressed (it is parsed and merged). */
-function rangePartRequest(req: GatewayRequest, n: Extract<NormalizedRequest, { endpoint: 'query_range' }>): UpstreamRequest {
+function rangePartRequest(req: GatewayRequest, n: Extract<NormalizedRequest, { endpoint: 'query_range' }>, cost: CostClass): UpstreamRequest {
   const form = new URLSearchParams();
   form.append('query', n.query);
   form.append('start', formatTimestampMs(n.start));
@@ -211,18 +253,29 @@ function rangePartRequest(req: GatewayRequest, n: Extract<NormalizedRequest, { e
     pathAndQuery: req.path,
     headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
     body: Buffer.from(form.toString()),
-    latencyClass: req.route.endpoint,
+    ...cost,
   };
 }
 
-function toUpstream(req: GatewayRequest): UpstreamRequest {
+function toUpstream(req: GatewayRequest, cost: CostClass): UpstreamRequest {
   return {
     method: req.method,
     pathAndQuery: req.rawQuery === '' ? req.path : `${req.path}?${req.rawQuery}`,
     headers: req.forwardHeaders,
     body: req.body,
-    latencyClass: req.route.endpoint,
+    ...cost,
   };
+}
+
+/**
+ * A shared answer as this waiter's own: a buffered one as it is; a too-large one only for the
+ * first waiter that claims it, the others fetch their own (see TooLargeAnswer).
+ */
+function ownCopy(answer: SharedAnswer): BufferedAnswer {
+  if (!isTooLarge(answer)) return answer;
+  const mine = answer.claim();
+  mine?.rest?.destroy();
+  throw new UnshareableAnswerError('answer larger than upstream.max_buffered_response_bytes');
 }
 
 function withCacheHeader(answer: UpstreamAnswer, header: CacheResult | undefined): UpstreamAnswer {

@@ -1,7 +1,6 @@
 import { Coalescer } from '../cache/coalescer.js';
 import type { Clock } from '../clock/clock.js';
-import { PromgateError } from '../errors/index.js';
-import type { AttemptRunner } from '../routing/attempt-runner.js';
+import type { AttemptRunner, RunContext } from '../routing/attempt-runner.js';
 import type { UpstreamAnswer, UpstreamRequest } from '../upstream/upstream-types.js';
 
 /** A whole answer, buffered, with what it cost upstream. */
@@ -10,22 +9,35 @@ export interface BufferedAnswer extends UpstreamAnswer {
   readonly seconds: number;
 }
 
-/** An answer too large to buffer cannot be handed to several waiters; each then fetches its own. */
-export class UnshareableAnswerError extends PromgateError {
-  readonly code = 'PROMGATE_UNSHAREABLE_ANSWER';
-  readonly statusCode = 502;
-  readonly errorType = 'internal' as const;
+/**
+ * An answer too large to buffer (over upstream.max_buffered_response_bytes): it streams, so it can
+ * go to one waiter only. The first waiter to claim it gets it; the others get undefined and fetch
+ * their own copy (holding 64 MiB answers in memory for several clients is what the limit forbids).
+ */
+export interface TooLargeAnswer {
+  readonly tooLarge: true;
+  claim(): UpstreamAnswer | undefined;
 }
 
+export type SharedAnswer = BufferedAnswer | TooLargeAnswer;
+
+type Route = Pick<RunContext, 'stickyKey' | 'affinityKey' | 'only'>;
+
+/** How many keys of too-large answers are remembered, and for how long. */
+const UNSHAREABLE_KEYS = 1024;
+const UNSHAREABLE_MS = 5 * 60_000;
+
 /**
- * Fetches an answer through the runner on behalf of every identical request in flight. The
- * shared attempt carries no client's signal: one waiter leaving must not cancel it for the rest.
+ * Fetches an answer through the runner on behalf of every identical request in flight. The shared
+ * attempt runs on the coalescer's signal, which aborts only when every waiter has gone.
  */
 export class SharedFetcher {
   readonly #runner: AttemptRunner;
   readonly #clock: Clock;
-  readonly #coalescer = new Coalescer<BufferedAnswer>();
+  readonly #coalescer = new Coalescer<SharedAnswer>();
   readonly #coalesce: boolean;
+  /** Keys whose answer was too large lately: they skip sharing and go straight through. */
+  readonly #unshareable = new Map<string, number>();
 
   constructor(runner: AttemptRunner, clock: Clock, coalesce: boolean) {
     this.#runner = runner;
@@ -33,22 +45,57 @@ export class SharedFetcher {
     this.#coalesce = coalesce;
   }
 
-  fetch(key: string, req: UpstreamRequest, route: { stickyKey?: string | undefined; affinityKey?: string | undefined }): { promise: Promise<BufferedAnswer>; joined: boolean } {
-    const work = () => this.#fetchBuffered(req, route);
-    return this.#coalesce ? this.#coalescer.run(key, work) : { promise: work(), joined: false };
+  /** `waiter` aborts when this waiter's client leaves. */
+  fetch(key: string, req: UpstreamRequest, route: Route, waiter: AbortSignal | undefined): { promise: Promise<SharedAnswer>; joined: boolean } {
+    const work = (signal: AbortSignal) => this.#fetchBuffered(key, req, { ...route, signal });
+    if (this.#coalesce) return this.#coalescer.run(key, work, waiter);
+    return { promise: work(waiter ?? new AbortController().signal), joined: false };
+  }
+
+  /** Whether `key` recently had an answer too large to share. */
+  isUnshareable(key: string): boolean {
+    const until = this.#unshareable.get(key);
+    if (until === undefined) return false;
+    if (until > this.#clock.now()) return true;
+    this.#unshareable.delete(key);
+    return false;
   }
 
   get inFlight(): number {
     return this.#coalescer.size;
   }
 
-  async #fetchBuffered(req: UpstreamRequest, route: { stickyKey?: string | undefined; affinityKey?: string | undefined }): Promise<BufferedAnswer> {
+  async #fetchBuffered(key: string, req: UpstreamRequest, ctx: RunContext): Promise<SharedAnswer> {
     const started = this.#clock.now();
-    const answer = await this.#runner.run(req, route);
-    if (answer.rest) {
-      answer.rest.destroy();
-      throw new UnshareableAnswerError('answer larger than upstream.max_buffered_response_bytes');
-    }
-    return { ...answer, rest: undefined, seconds: (this.#clock.now() - started) / 1000 };
+    const answer = await this.#runner.run(req, ctx);
+    if (!answer.rest) return { ...answer, rest: undefined, seconds: (this.#clock.now() - started) / 1000 };
+    this.#remember(key);
+    return tooLarge(answer);
   }
+
+  #remember(key: string): void {
+    this.#unshareable.delete(key);
+    if (this.#unshareable.size >= UNSHAREABLE_KEYS) this.#unshareable.delete(this.#unshareable.keys().next().value!);
+    this.#unshareable.set(key, this.#clock.now() + UNSHAREABLE_MS);
+  }
+}
+
+function tooLarge(answer: UpstreamAnswer): TooLargeAnswer {
+  let claimed = false;
+  // Waiters claim in the microtasks that follow; an answer nobody claimed releases its connection.
+  setImmediate(() => {
+    if (!claimed) answer.rest?.destroy();
+  });
+  return {
+    tooLarge: true,
+    claim() {
+      if (claimed) return undefined;
+      claimed = true;
+      return answer;
+    },
+  };
+}
+
+export function isTooLarge(answer: SharedAnswer): answer is TooLargeAnswer {
+  return 'tooLarge' in answer;
 }

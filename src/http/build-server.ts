@@ -57,8 +57,14 @@ export function buildServer(config: Config, deps: ProxyHandlerDeps, metrics: Gat
     metrics.requestDuration.observe({ endpoint }, reply.elapsedTime / 1000);
   });
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(buildProxyHandler(deps));
-  app.route({ method: METHODS, url: '*', handler: buildProxyHandler(deps) });
+  const handler = buildProxyHandler({ halfCloseGraceMs: config.http.half_close_grace, ...deps });
+  app.setNotFoundHandler(handler);
+  app.route({ method: METHODS, url: '*', handler });
   app.server.on('connect', refuseConnect(deps.onRefused));
+  // Node's default ends the socket as soon as a client half-closes, so a request sent by
+  // `printf ... | nc` or an HTTP/1.0-style tool would get no answer at all; Prometheus and HAProxy
+  // answer it. With this set, Node finishes the response and then closes (see http.half_close_grace
+  // for what happens to the request meanwhile).
+  (app.server as typeof app.server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   return app;
 }

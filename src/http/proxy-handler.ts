@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestError, ForbiddenPathError, MethodNotAllowedError, NotFoundPathError, ShuttingDownError } from '../errors/index.js';
+import { type Clock, systemClock } from '../clock/clock.js';
+import { AttemptCanceledError, BadRequestError, ForbiddenPathError, MethodNotAllowedError, NotFoundPathError, ShuttingDownError } from '../errors/index.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { classifyPath, normalizePath } from '../query/path.js';
 import { forwardableRequestHeaders } from '../upstream/headers.js';
@@ -11,6 +12,9 @@ export interface ProxyHandlerDeps extends OwnEndpointDeps {
   readonly onRefused: (reason: string) => void;
   /** True once shutdown began: answers then close their connection so the drain can finish. */
   readonly isDraining: () => boolean;
+  /** See http.half_close_grace. */
+  readonly halfCloseGraceMs?: number | undefined;
+  readonly clock?: Clock | undefined;
 }
 
 /**
@@ -44,14 +48,7 @@ export function buildProxyHandler(deps: ProxyHandlerDeps) {
     }
     if (deps.isDraining()) throw new ShuttingDownError('promgate is shutting down');
     let controller: AbortController | undefined;
-    const clientSignal = (): AbortSignal => {
-      if (!controller) {
-        const c = (controller = new AbortController());
-        if (request.raw.destroyed) c.abort();
-        else reply.raw.once('close', () => reply.raw.writableFinished || c.abort());
-      }
-      return controller.signal;
-    };
+    const clientSignal = (): AbortSignal => (controller ??= watchClient(request, reply, deps.clock ?? systemClock, deps.halfCloseGraceMs ?? 250)).signal;
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     const answer = await deps.gateway.handle({
       method: request.method,
@@ -65,6 +62,33 @@ export function buildProxyHandler(deps: ProxyHandlerDeps) {
     });
     return sendAnswer(reply, answer);
   };
+}
+
+/**
+ * An AbortController that aborts when the client is gone: at once when its connection closes
+ * before the answer is written; `graceMs` after it half-closes (FIN), which may be a client that
+ * only finished sending (kept answered, like HAProxy) or one that left (canceled, like Prometheus,
+ * whose Go server cancels a request's context on EOF).
+ */
+function watchClient(request: FastifyRequest, reply: FastifyReply, clock: Clock, graceMs: number): AbortController {
+  const c = new AbortController();
+  const socket = request.raw.socket;
+  if (request.raw.destroyed || socket.destroyed) {
+    c.abort(new AttemptCanceledError('client went away'));
+    return c;
+  }
+  let grace: ReturnType<Clock['setTimeout']> | undefined;
+  const onEnd = () => {
+    grace ??= clock.setTimeout(() => c.abort(new AttemptCanceledError('client half-closed its connection and did not read an answer in time')), graceMs);
+  };
+  if (socket.readableEnded) onEnd();
+  else socket.once('end', onEnd);
+  reply.raw.once('close', () => {
+    socket.off('end', onEnd);
+    if (grace) clock.clearTimeout(grace);
+    if (!reply.raw.writableFinished) c.abort(new AttemptCanceledError('client went away'));
+  });
+  return c;
 }
 
 function refused(deps: ProxyHandlerDeps, reason: string, err: Error): Error {

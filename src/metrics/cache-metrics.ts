@@ -7,6 +7,7 @@ export class CacheMetrics implements CacheObserver {
   readonly coalescedTotal: Counter<'endpoint'>;
   readonly evictions: Counter;
   readonly saved: Counter;
+  readonly planFailures: Counter;
   readonly bytes: Gauge;
   readonly entries: Gauge;
 
@@ -16,6 +17,7 @@ export class CacheMetrics implements CacheObserver {
     this.coalescedTotal = new Counter({ name: 'promgate_coalesced_requests_total', help: 'Requests that waited for an identical evaluation already in flight instead of starting their own.', labelNames: ['endpoint'], registers });
     this.evictions = new Counter({ name: 'promgate_cache_evictions_total', help: 'Entries evicted to stay within cache.max_bytes.', registers });
     this.saved = new Counter({ name: 'promgate_cache_upstream_seconds_saved_total', help: 'Upstream evaluation seconds the cache answered instead (estimated from what fetching the cached data cost).', registers });
+    this.planFailures = new Counter({ name: 'promgate_plan_failures_total', help: 'Requests whose planning threw (a promgate bug): passed through to a replica untouched.', registers });
     this.bytes = new Gauge({ name: 'promgate_cache_bytes', help: 'Bytes held by the cache (estimated heap size of entries).', registers, collect() { this.set(read().bytes); } });
     this.entries = new Gauge({ name: 'promgate_cache_entries', help: 'Entries held by the cache.', registers, collect() { this.set(read().entries); } });
     new Gauge({ name: 'promgate_cache_max_bytes', help: 'The configured cache.max_bytes.', registers, collect() { this.set(read().maxBytes); } });
@@ -31,6 +33,10 @@ export class CacheMetrics implements CacheObserver {
 
   evicted(): void {
     this.evictions.inc();
+  }
+
+  planFailed(): void {
+    this.planFailures.inc();
   }
 
   savedSeconds(seconds: number): void {

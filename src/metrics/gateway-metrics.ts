@@ -12,12 +12,15 @@ export class GatewayMetrics implements RoutingObserver {
   readonly retries: Counter;
   readonly hedges: Counter;
   readonly hedgeWins: Counter;
+  readonly throttledAttempts: Counter<'kind'>;
+  readonly rescues: Counter;
   readonly replicaUp: Gauge<'replica'>;
   readonly breakerState: Gauge<'replica' | 'state'>;
   readonly inFlight: Gauge<'replica'>;
   readonly refused: Counter<'reason'>;
 
   #inFlightSource: () => Iterable<[string, number]> = () => [];
+  #budgetSource: () => { hedges: number; retries: number } = () => ({ hedges: 0, retries: 0 });
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -28,6 +31,11 @@ export class GatewayMetrics implements RoutingObserver {
     this.retries = new Counter({ name: 'promgate_retries_total', help: 'Attempts sent to another replica after a replica fault.', registers });
     this.hedges = new Counter({ name: 'promgate_hedges_total', help: 'Hedge attempts sent because the first attempt was slow.', registers });
     this.hedgeWins = new Counter({ name: 'promgate_hedge_wins_total', help: 'Hedge attempts that answered first.', registers });
+    this.throttledAttempts = new Counter({ name: 'promgate_attempts_throttled_total', help: 'Hedges and retries not sent because their budget (a share of the requests in flight) had no room.', labelNames: ['kind'], registers });
+    this.rescues = new Counter({ name: 'promgate_rescued_attempts_total', help: 'Attempts on a replica that went down or opened its breaker, replaced on another replica without waiting.', registers });
+    const budgetOf = () => this.#budgetSource();
+    new Gauge({ name: 'promgate_hedges_in_flight', help: 'Hedge attempts in flight (bounded by routing.hedge.budget_ratio of the requests in flight).', registers, collect() { this.set(budgetOf().hedges); } });
+    new Gauge({ name: 'promgate_retries_in_flight', help: 'Retries after a live replica\'s fault in flight (bounded by routing.retry_budget).', registers, collect() { this.set(budgetOf().retries); } });
     this.replicaUp = new Gauge({ name: 'promgate_replica_up', help: '1 when the replica passes its health checks.', labelNames: ['replica'], registers });
     this.breakerState = new Gauge({ name: 'promgate_replica_breaker_state', help: '1 for the current circuit breaker state of each replica.', labelNames: ['replica', 'state'], registers });
     const inFlightOf = () => this.#inFlightSource();
@@ -46,6 +54,19 @@ export class GatewayMetrics implements RoutingObserver {
   /** Where the in-flight gauge reads its values at scrape time. */
   readInFlightFrom(source: () => Iterable<[string, number]>): void {
     this.#inFlightSource = source;
+  }
+
+  /** Where the budget gauges read their values at scrape time. */
+  readBudgetsFrom(source: () => { hedges: number; retries: number }): void {
+    this.#budgetSource = source;
+  }
+
+  throttled(kind: 'hedge' | 'retry'): void {
+    this.throttledAttempts.inc({ kind });
+  }
+
+  rescue(): void {
+    this.rescues.inc();
   }
 
   attempt(replica: string, outcome: AttemptOutcome, seconds: number): void {

@@ -2,7 +2,6 @@ import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { RoutingConfig } from '../config/index.js';
 import {
   AttemptCanceledError,
-  BreakerOpenError,
   DeadlineExceededError,
   NoHealthyReplicaError,
   UpstreamBadStatusError,
@@ -10,28 +9,41 @@ import {
   UpstreamUnavailableError,
 } from '../errors/index.js';
 import type { UpstreamAnswer, UpstreamRequest } from '../upstream/upstream-types.js';
-import { hedgeDelay } from './hedge-delay.js';
+import { AttemptBudget } from './attempt-budget.js';
+import { hedgeDelay, type LatencySamples } from './hedge-delay.js';
 import type { Candidate, PickContext, Policy } from './policy.js';
 import { pickByRendezvous } from './rendezvous-hash.js';
+import { judgeFault } from './fault-judge.js';
 import type { AttemptOutcome, RoutingObserver } from './routing-observer.js';
 
 export interface RunContext extends PickContext {
-  /** Aborted when the client goes away. */
+  /** Aborted when nobody waits for the answer any more. */
   readonly signal?: AbortSignal | undefined;
   /**
    * Requests with one affinity key go to one replica while it is live, whatever the policy
    * (rendezvous hash): the range cache's pieces of one query then come from one replica's data.
    */
   readonly affinityKey?: string | undefined;
+  /** Only these replicas may serve the request (by name), when set. */
+  readonly only?: ReadonlySet<string> | undefined;
+}
+
+export type Verdict = 'success' | 'failure' | 'neutral';
+
+/** One attempt a replica admitted: its result, and where its verdict goes once known. */
+export interface StartedAttempt {
+  readonly result: Promise<UpstreamAnswer>;
+  readonly record: (verdict: Verdict) => void;
 }
 
 /** What the runner needs of a replica: upstream/Replica is one. */
 export interface RoutableReplica extends Candidate {
-  send(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamAnswer>;
-  latency(latencyClass: string): { readonly size: number; quantile(q: number): number | undefined };
+  /** Undefined when its breaker does not admit the attempt: nothing was sent. */
+  start(req: UpstreamRequest, signal: AbortSignal): StartedAttempt | undefined;
+  latencyFor(req: UpstreamRequest): readonly LatencySamples[];
 }
 
-/** Where the runner finds replicas that may take new requests: upstream/LiveReplicas is one. */
+/** Where the runner finds replicas that may take new requests: upstream/ReplicaSet is one. */
 export interface LiveReplicas {
   live(): RoutableReplica[];
 }
@@ -41,44 +53,69 @@ export interface AttemptRunnerDeps {
   readonly observer: RoutingObserver;
 }
 
+/** How often a slow race looks again at its attempts (hedge budget, replicas gone) once its hedge delay passed. */
+const RECHECK_MIN_MS = 100;
+
 /**
  * Gets one final answer for a request from the replica set: the first attempt goes where the
  * policy says; a replica fault moves the request to another live replica at once; an attempt that
- * has not answered within the hedge delay gets a second one beside it, and the first final answer
- * wins while the others are canceled. Bounded by max_attempts and the total deadline.
+ * has not answered within its hedge delay gets a second one beside it, and the first final answer
+ * wins while the others are canceled. Bounded by max_attempts, the total deadline, and budgets
+ * that keep hedges and retries to a share of the requests in flight.
  */
 export class AttemptRunner {
   readonly #cfg: RoutingConfig;
   readonly #replicas: LiveReplicas;
   readonly #policy: Policy;
   readonly #deps: AttemptRunnerDeps;
+  readonly hedgeBudget: AttemptBudget;
+  readonly retryBudget: AttemptBudget;
 
   constructor(cfg: RoutingConfig, replicas: LiveReplicas, policy: Policy, deps: AttemptRunnerDeps) {
     this.#cfg = cfg;
     this.#replicas = replicas;
     this.#policy = policy;
     this.#deps = deps;
+    this.hedgeBudget = new AttemptBudget(cfg.hedge.budget_ratio, cfg.hedge.budget_min_concurrency);
+    this.retryBudget = new AttemptBudget(cfg.retry_budget.ratio, cfg.retry_budget.min_concurrency);
   }
 
   run(req: UpstreamRequest, ctx: RunContext): Promise<UpstreamAnswer> {
     return new Promise<UpstreamAnswer>((resolve, reject) => {
-      new AttemptRace(this.#cfg, this.#replicas, this.#policy, this.#deps, req, ctx, resolve, reject).begin();
+      new AttemptRace(this.#cfg, this.#replicas, this.#policy, this.#deps, this.hedgeBudget, this.retryBudget, req, ctx, resolve, reject).begin();
     });
   }
 }
 
+type Kind = 'first' | 'retry' | 'hedge' | 'rescue';
+
+interface Active {
+  readonly replica: RoutableReplica;
+  readonly controller: AbortController;
+  readonly startedAt: number;
+  readonly hedgeAfterMs: number;
+  /** The budget this attempt holds a slot of, released when it ends. */
+  readonly budget: AttemptBudget | undefined;
+}
+
+/** A fault answer whose verdict waits for a second replica's opinion. */
+interface PendingFault {
+  readonly signature: string;
+  readonly record: (verdict: Verdict) => void;
+}
+
 /** The state of one request's attempts. Lives until it settles. */
 class AttemptRace {
-  readonly #active = new Map<RoutableReplica, AbortController>();
+  readonly #active = new Map<RoutableReplica, Active>();
   readonly #tried = new Set<RoutableReplica>();
+  readonly #pendingFaults: PendingFault[] = [];
   readonly #deadlineAt: number;
   #started = 0;
   #settled = false;
-  #hedgeTimer: TimerHandle | undefined;
+  #watchTimer: TimerHandle | undefined;
   #deadlineTimer: TimerHandle | undefined;
   #lastError: unknown;
   #lastFaultAnswer: UpstreamAnswer | undefined;
-  #hedgedReplica: RoutableReplica | undefined;
   readonly #onClientAbort = () => this.#fail(new AttemptCanceledError('client went away'));
 
   constructor(
@@ -86,6 +123,8 @@ class AttemptRace {
     readonly replicas: LiveReplicas,
     readonly policy: Policy,
     readonly deps: AttemptRunnerDeps,
+    readonly hedgeBudget: AttemptBudget,
+    readonly retryBudget: AttemptBudget,
     readonly req: UpstreamRequest,
     readonly ctx: RunContext,
     readonly resolve: (a: UpstreamAnswer) => void,
@@ -95,75 +134,120 @@ class AttemptRace {
   }
 
   begin(): void {
-    if (this.ctx.signal?.aborted) return this.#fail(new AttemptCanceledError('client went away'));
-    const first = this.#launch(false);
-    if (!first) return this.#fail(new NoHealthyReplicaError('no healthy replica: every replica is failing its checks or has its circuit breaker open'));
+    if (this.ctx.signal?.aborted) return this.reject(new AttemptCanceledError('client went away'));
+    this.hedgeBudget.requestStarted();
+    this.retryBudget.requestStarted();
+    if (!this.#launch('first')) {
+      return this.#fail(new NoHealthyReplicaError('no healthy replica: every replica is failing its checks or has its circuit breaker open'));
+    }
     this.ctx.signal?.addEventListener('abort', this.#onClientAbort, { once: true });
     this.#deadlineTimer = this.deps.clock.setTimeout(
       () => this.#fail(new DeadlineExceededError(`no answer within the total deadline of ${this.cfg.total_deadline}ms`)),
       this.cfg.total_deadline,
     );
-    this.#armHedge(first);
+    this.#watch();
   }
 
-  #armHedge(first: RoutableReplica): void {
-    if (!this.cfg.hedge.enabled || this.cfg.max_attempts < 2) return;
-    const delay = hedgeDelay(this.cfg.hedge, first.latency(this.req.latencyClass));
-    this.#hedgeTimer = this.deps.clock.setTimeout(() => {
-      this.#hedgeTimer = undefined;
-      if (this.#settled || this.#started >= this.cfg.max_attempts) return;
-      const hedge = this.#launch(true);
-      if (hedge) {
-        this.#hedgedReplica = hedge;
-        this.deps.observer.hedge();
-      }
-    }, delay);
+  /** The live replicas this request may use and has not got an attempt on right now. */
+  #candidates(): RoutableReplica[] {
+    const only = this.ctx.only;
+    return this.replicas.live().filter((r) => !this.#active.has(r) && (only === undefined || only.has(r.name)));
   }
 
-  /** Starts an attempt on a replica the policy picks; prefers replicas not tried yet. */
-  #launch(isHedge: boolean): RoutableReplica | undefined {
-    const live = this.replicas.live().filter((r) => !this.#active.has(r));
-    const untried = live.filter((r) => !this.#tried.has(r));
+  /**
+   * Starts an attempt where the policy says, preferring replicas not tried yet; a replica whose
+   * breaker does not admit it is skipped without using an attempt. Returns false when none started.
+   */
+  #launch(kind: Kind): boolean {
+    let pool = this.#candidates();
+    const untried = pool.filter((r) => !this.#tried.has(r));
     // A hedge only makes sense on another replica; a retry may go back to a replica that failed
     // once when it is the only one left, since a reset or a 5xx is often transient.
-    const pool = untried.length > 0 || isHedge ? untried : live;
-    const replica = this.ctx.affinityKey !== undefined ? pickByRendezvous(pool, this.ctx.affinityKey) : this.policy.pick(pool, this.ctx);
-    if (!replica) return undefined;
+    pool = untried.length > 0 || kind === 'hedge' ? untried : pool;
+    const budget = kind === 'hedge' ? this.hedgeBudget : kind === 'retry' ? this.retryBudget : undefined;
+    while (pool.length > 0) {
+      const replica = this.ctx.affinityKey !== undefined ? pickByRendezvous(pool, this.ctx.affinityKey) : this.policy.pick(pool, this.ctx);
+      if (!replica) return false;
+      if (budget && !budget.tryAcquire()) {
+        this.deps.observer.throttled(kind === 'hedge' ? 'hedge' : 'retry');
+        return false;
+      }
+      const controller = new AbortController();
+      const attempt = replica.start(this.req, controller.signal);
+      if (!attempt) {
+        budget?.release();
+        this.#tried.add(replica);
+        this.deps.observer.attempt(replica.name, 'breaker_open', 0);
+        pool = pool.filter((r) => r !== replica);
+        continue;
+      }
+      this.#run(replica, controller, attempt, kind, budget);
+      return true;
+    }
+    return false;
+  }
+
+  #run(replica: RoutableReplica, controller: AbortController, attempt: StartedAttempt, kind: Kind, budget: AttemptBudget | undefined): void {
     this.#tried.add(replica);
     this.#started++;
-    const controller = new AbortController();
-    this.#active.set(replica, controller);
-    const timeout = Math.max(1, Math.min(this.cfg.attempt_timeout, this.#deadlineAt - this.deps.clock.now()));
+    const startedAt = this.deps.clock.now();
+    const hedgeAfterMs = hedgeDelay(this.cfg.hedge, replica.latencyFor(this.req));
+    this.#active.set(replica, { replica, controller, startedAt, hedgeAfterMs, budget });
+    const timeout = Math.max(1, Math.min(this.cfg.attempt_timeout, this.#deadlineAt - startedAt));
     const timer = this.deps.clock.setTimeout(
       () => controller.abort(new UpstreamTimeoutError(`replica ${replica.name} did not answer within ${timeout}ms`)),
       timeout,
     );
-    const startedAt = this.deps.clock.now();
-    replica.send(this.req, controller.signal).then(
+    const done = (): void => {
+      this.deps.clock.clearTimeout(timer);
+      this.#active.delete(replica);
+      budget?.release();
+    };
+    attempt.result.then(
       (answer) => {
-        this.deps.clock.clearTimeout(timer);
-        this.#active.delete(replica);
+        done();
         this.#report(replica, 'success', startedAt);
-        if (replica === this.#hedgedReplica && !this.#settled) this.deps.observer.hedgeWon();
+        attempt.record('success');
+        // Another replica answered: the faults it did not repeat were the replicas' own.
+        for (const f of this.#pendingFaults.splice(0)) f.record('failure');
+        if (kind === 'hedge' && !this.#settled) this.deps.observer.hedgeWon();
         this.#succeed(answer);
       },
       (err: unknown) => {
-        this.deps.clock.clearTimeout(timer);
-        this.#active.delete(replica);
+        done();
         this.#report(replica, outcomeOf(err), startedAt);
-        this.#attemptFailed(err);
+        this.#attemptFailed(err, attempt.record);
       },
     );
-    return replica;
   }
 
-  #attemptFailed(err: unknown): void {
-    if (this.#settled) return;
-    if (err instanceof AttemptCanceledError) return;
+  #attemptFailed(err: unknown, record: (verdict: Verdict) => void): void {
+    const judged = judgeFault(err);
+    if (judged.kind === 'neutral') record('neutral');
+    else if (judged.kind === 'failure') record('failure');
+    if (this.#settled) {
+      if (judged.kind === 'defer') record('neutral');
+      return;
+    }
+    if (judged.kind === 'neutral' && err instanceof AttemptCanceledError) return;
     this.#lastError = err;
+    if (judged.kind === 'defer') {
+      const twin = this.#pendingFaults.find((f) => f.signature === judged.signature);
+      if (twin) {
+        // Two replicas gave the same error to the same request: it is the request's fault, and it
+        // goes back to the client without counting against either replica.
+        twin.record('neutral');
+        record('neutral');
+        return this.#succeed(judged.answer);
+      }
+      this.#pendingFaults.push({ signature: judged.signature, record });
+    }
     if (err instanceof UpstreamBadStatusError && isAnswer(err.cause)) this.#lastFaultAnswer = err.cause;
     if (this.#started < this.cfg.max_attempts && this.deps.clock.now() < this.#deadlineAt) {
-      if (this.#launch(false)) {
+      // A replica that refused or dropped the connection took no load: going elsewhere is a
+      // failover, not a retry, and needs no budget.
+      const kind: Kind = judged.loadedReplica ? 'retry' : 'rescue';
+      if (this.#launch(kind)) {
         this.deps.observer.retry();
         return;
       }
@@ -173,6 +257,40 @@ class AttemptRace {
     // still the most truthful thing to pass on; otherwise promgate says why.
     if (this.#lastFaultAnswer) return this.#succeed(this.#lastFaultAnswer);
     this.#fail(finalErrorFrom(this.#lastError));
+  }
+
+  /**
+   * Looks at the running attempts when the newest one's hedge delay has passed, and then every
+   * few tens of milliseconds: an attempt whose replica is no longer live (down, breaker open) is
+   * replaced at once; otherwise a hedge goes out if the hedge budget has room.
+   */
+  #watch(): void {
+    if (this.#settled || this.#started >= this.cfg.max_attempts) return;
+    const newest = this.#newestActive();
+    if (!newest) return;
+    const now = this.deps.clock.now();
+    const live = new Set(this.replicas.live());
+    const stranded = [...this.#active.values()].some((a) => !live.has(a.replica));
+    if (stranded && this.#launch('rescue')) {
+      this.deps.observer.rescue();
+      return this.#watch();
+    }
+    const due = newest.startedAt + newest.hedgeAfterMs;
+    if (this.cfg.hedge.enabled && now >= due && this.#launch('hedge')) {
+      this.deps.observer.hedge();
+      return this.#watch();
+    }
+    const wait = now >= due ? Math.max(RECHECK_MIN_MS, this.cfg.hedge.min_delay) : due - now;
+    this.#watchTimer = this.deps.clock.setTimeout(() => {
+      this.#watchTimer = undefined;
+      this.#watch();
+    }, wait);
+  }
+
+  #newestActive(): Active | undefined {
+    let newest: Active | undefined;
+    for (const a of this.#active.values()) if (!newest || a.startedAt >= newest.startedAt) newest = a;
+    return newest;
   }
 
   #succeed(answer: UpstreamAnswer): void {
@@ -192,11 +310,15 @@ class AttemptRace {
 
   #settle(): void {
     this.#settled = true;
-    if (this.#hedgeTimer) this.deps.clock.clearTimeout(this.#hedgeTimer);
+    this.hedgeBudget.requestEnded();
+    this.retryBudget.requestEnded();
+    if (this.#watchTimer) this.deps.clock.clearTimeout(this.#watchTimer);
     if (this.#deadlineTimer) this.deps.clock.clearTimeout(this.#deadlineTimer);
     this.ctx.signal?.removeEventListener('abort', this.#onClientAbort);
-    for (const controller of this.#active.values()) controller.abort(new AttemptCanceledError('another attempt answered first'));
-    this.#active.clear();
+    // A fault nobody else was asked about (one replica, or the race ended first) proves nothing
+    // either way: a query that kills its only replica must not open that replica's breaker.
+    for (const f of this.#pendingFaults.splice(0)) f.record('neutral');
+    for (const a of this.#active.values()) a.controller.abort(new AttemptCanceledError('another attempt answered first'));
   }
 
   #report(replica: RoutableReplica, outcome: AttemptOutcome, startedAt: number): void {
@@ -208,7 +330,6 @@ function outcomeOf(err: unknown): AttemptOutcome {
   if (err instanceof AttemptCanceledError) return 'canceled';
   if (err instanceof UpstreamTimeoutError) return 'timeout';
   if (err instanceof UpstreamBadStatusError) return 'replica_fault';
-  if (err instanceof BreakerOpenError) return 'breaker_open';
   return 'connection_error';
 }
 

@@ -1,16 +1,23 @@
 import type { HedgeConfig } from '../config/index.js';
 
-/** Enough samples for a quantile to mean something; before that the delay is the configured maximum. */
-const MIN_SAMPLES = 16;
+/** A window of recent latencies, and how many samples it needs before its quantile means something. */
+export interface LatencySamples {
+  readonly size: number;
+  readonly minSamples: number;
+  quantile(q: number): number | undefined;
+}
 
 /**
- * How long to wait for an attempt before sending a hedge. In `auto` mode: the replica's recent
- * latency quantile for this kind of request, clamped to [min_delay, max_delay], so about
- * (1 - quantile) of healthy requests are hedged and a frozen replica costs at most max_delay.
+ * How long to wait for an attempt before sending a hedge. In `auto` mode: the recent latency
+ * quantile of the most specific window that has enough samples (this query's fingerprint, then
+ * its size class), clamped to [min_delay, max_delay], so about (1 - quantile) of requests of that
+ * kind are hedged and a frozen replica costs at most max_delay. A kind never seen waits max_delay:
+ * a cold heavy query must not be hedged on the latency of cheap ones.
  */
-export function hedgeDelay(cfg: HedgeConfig, observed: { size: number; quantile(q: number): number | undefined }): number {
+export function hedgeDelay(cfg: HedgeConfig, windows: readonly LatencySamples[]): number {
   if (cfg.delay !== 'auto') return cfg.delay;
-  if (observed.size < MIN_SAMPLES) return cfg.max_delay;
-  const q = observed.quantile(cfg.quantile) ?? cfg.max_delay;
+  const known = windows.find((w) => w.size >= w.minSamples);
+  const q = known?.quantile(cfg.quantile);
+  if (q === undefined) return cfg.max_delay;
   return Math.min(cfg.max_delay, Math.max(cfg.min_delay, q));
 }

@@ -20,7 +20,7 @@ export function pickByRendezvous<T extends { readonly name: string }>(candidates
   return best;
 }
 
-function fnv1a32(text: string): number {
+export function fnv1a32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

@@ -6,4 +6,8 @@ export interface RoutingObserver {
   retry(): void;
   hedge(): void;
   hedgeWon(): void;
+  /** An extra attempt was wanted but its budget had no room. */
+  throttled(kind: 'hedge' | 'retry'): void;
+  /** An attempt on a replica that stopped being live was replaced without waiting for it. */
+  rescue(): void;
 }

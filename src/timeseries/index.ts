@@ -22,6 +22,6 @@ export {
   sortedLabelNames,
 } from './labels.js';
 export { type HistogramSample, type Matrix, type Sample, type Series, cropMatrix, mergeMatrices, sampleMs, sortMatrix } from './matrix.js';
-export { type RangeResponse, formatTimestampMs, goJson, parseRangeResponse, serializeRangeResponse } from './response.js';
+export { type RangeResponse, formatTimestampMs, goJson, hasAnnotations, parseRangeResponse, serializeRangeResponse } from './response.js';
 export { splitOnGrid } from './split.js';
 export { concatInTimeOrder, cropSortedMatrix } from './concat.js';

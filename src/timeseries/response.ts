@@ -148,3 +148,25 @@ export function parseRangeResponse(body: Buffer | string): RangeResponse | undef
   }
   return out;
 }
+
+const WARNINGS = Buffer.from('"warnings"');
+const INFOS = Buffer.from('"infos"');
+
+/**
+ * Whether a Prometheus API answer carries top-level `warnings` or `infos`. Such an answer is about
+ * the moment it was computed (a replica's hole, a limit hit), so it is never kept: one rule for
+ * instant, range and metadata answers. The byte scan settles most answers; only one that mentions
+ * either word (say as a label) is parsed to look at its top level.
+ */
+export function hasAnnotations(body: Buffer): boolean {
+  if (!body.includes(WARNINGS) && !body.includes(INFOS)) return false;
+  try {
+    const doc: unknown = JSON.parse(body.toString('utf8'));
+    if (!doc || typeof doc !== 'object') return false;
+    const { warnings, infos } = doc as { warnings?: unknown; infos?: unknown };
+    return (Array.isArray(warnings) && warnings.length > 0) || (Array.isArray(infos) && infos.length > 0);
+  } catch {
+    // Not JSON: nothing Prometheus would have annotated.
+    return false;
+  }
+}

@@ -16,8 +16,13 @@ const QUERY_FAULT_TYPES = new Set(['timeout', 'canceled']);
 export function classifyAnswer(statusCode: number, contentType: string | undefined, body: Buffer): AnswerClass {
   if (statusCode === 429) return 'replica_fault';
   if (statusCode < 500) return 'final';
-  if (statusCode === 503 && isJson(contentType) && QUERY_FAULT_TYPES.has(errorTypeOf(body) ?? '')) return 'final';
+  if (statusCode === 503 && QUERY_FAULT_TYPES.has(prometheusErrorType(contentType, body) ?? '')) return 'final';
   return 'replica_fault';
+}
+
+/** The `errorType` of a Prometheus JSON error answer, or undefined for anything else (a proxy's page, a starting replica's text). */
+export function prometheusErrorType(contentType: string | undefined, body: Buffer): string | undefined {
+  return isJson(contentType) ? errorTypeOf(body) : undefined;
 }
 
 function isJson(contentType: string | undefined): boolean {

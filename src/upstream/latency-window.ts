@@ -10,7 +10,8 @@ export class LatencyWindow {
   #cached = new Map<number, number>();
   #sinceSort = 0;
 
-  constructor(readonly capacity = 128, readonly recomputeEvery = 8) {
+  /** `minSamples`: how many samples make the quantile worth trusting (for the hedge delay). */
+  constructor(readonly capacity = 128, readonly recomputeEvery = 8, readonly minSamples = 16) {
     this.#samples = new Float64Array(capacity);
   }
 

@@ -1,22 +1,26 @@
 import { EventEmitter } from 'node:events';
-import CircuitBreaker from 'opossum';
 import { Pool, type Dispatcher } from 'undici';
 import type { CircuitBreakerConfig, UpstreamConfig } from '../config/index.js';
-import {
-  AttemptCanceledError,
-  BreakerOpenError,
-  isPromgateError,
-  UpstreamBadStatusError,
-  UpstreamConnectionError,
-} from '../errors/index.js';
+import { AttemptCanceledError, isPromgateError, UpstreamBadStatusError, UpstreamConnectionError } from '../errors/index.js';
 import { classifyAnswer } from './answer-class.js';
+import { BreakerGate, type BreakerState, type Verdict } from './breaker-gate.js';
 import { readBodyUpTo } from './body-reader.js';
 import { forwardableResponseHeaders } from './headers.js';
 import { LatencyWindow } from './latency-window.js';
 import { ReplicaHealth } from './replica-health.js';
 import type { UpstreamAnswer, UpstreamRequest } from './upstream-types.js';
 
-export type BreakerState = 'closed' | 'open' | 'half_open';
+export type { BreakerState, Verdict } from './breaker-gate.js';
+
+/** One attempt admitted by the replica's breaker: its result, and where its verdict goes. */
+export interface AttemptHandle {
+  readonly result: Promise<UpstreamAnswer>;
+  /** Feeds the breaker once the runner knows what the outcome says about the replica. */
+  readonly record: (verdict: Verdict) => void;
+}
+
+/** Latency windows kept per query fingerprint, per replica: dashboards repeat a bounded set of queries. */
+const MAX_COST_WINDOWS = 1024;
 
 export interface ReplicaOptions {
   readonly name: string;
@@ -26,6 +30,8 @@ export interface ReplicaOptions {
   readonly fall: number;
   readonly rise: number;
   readonly attemptTimeoutMs: number;
+  /** A health probe unanswered for this long marks the replica stalled (frozen, wedged) before its checks fail. */
+  readonly stallAfterMs?: number | undefined;
 }
 
 export interface ReplicaDeps {
@@ -36,8 +42,8 @@ export interface ReplicaDeps {
 
 /**
  * One Prometheus replica: a keep-alive undici Pool for queries, a one-connection pool for probes
- * (so a pool saturated by a frozen replica cannot starve its own health checks), an opossum breaker
- * fed by transport errors and replica-fault answers, and the active-check state.
+ * (so a pool saturated by a frozen replica cannot starve its own health checks), a circuit breaker
+ * fed with the runner's verdicts, and the active-check state.
  *
  * Emits `health` ('up' | 'down') and `breaker` (BreakerState) for metrics and logs; routing reads
  * the getters.
@@ -49,12 +55,16 @@ export class Replica extends EventEmitter {
   readonly #now: () => number;
   readonly #pool: Dispatcher;
   readonly #probePool: Dispatcher;
-  readonly #breaker: CircuitBreaker<[UpstreamRequest, AbortSignal], UpstreamAnswer> | undefined;
+  readonly #breaker: BreakerGate | undefined;
   readonly #health: ReplicaHealth;
   readonly #latency = new Map<string, LatencyWindow>();
+  /** Per query fingerprint, least recently used first (a Map keeps insertion order). */
+  readonly #costLatency = new Map<string, LatencyWindow>();
   /** A replica served under a path prefix (`http://host/prometheus`) keeps it on every request. */
   readonly #prefix: string;
   #inFlight = 0;
+  /** When the probe in flight started, if one is. */
+  #probeSince: number | undefined;
 
   constructor(opts: ReplicaOptions, deps: ReplicaDeps) {
     super();
@@ -73,7 +83,7 @@ export class Replica extends EventEmitter {
     this.#pool = makePool(opts.url, { ...common, connections: opts.upstream.connections_per_replica });
     this.#probePool = makePool(opts.url, { ...common, connections: 1 });
     this.#health = new ReplicaHealth(opts.fall, opts.rise);
-    this.#breaker = opts.breaker.enabled ? this.#buildBreaker(opts.breaker) : undefined;
+    this.#breaker = opts.breaker.enabled ? new BreakerGate(opts.breaker, (state) => this.emit('breaker', state)) : undefined;
   }
 
   get inFlight(): number {
@@ -85,14 +95,15 @@ export class Replica extends EventEmitter {
   }
 
   get breakerState(): BreakerState {
-    if (!this.#breaker) return 'closed';
-    if (this.#breaker.halfOpen) return 'half_open';
-    return this.#breaker.opened ? 'open' : 'closed';
+    return this.#breaker?.state ?? 'closed';
   }
 
-  /** Eligible for new requests: passing its checks and its breaker not open. */
+  /**
+   * Eligible for new requests: passing its checks, and its breaker closed or half-open with the
+   * trial slot free (a half-open replica takes only its trial request).
+   */
   isLive(): boolean {
-    return this.#health.healthy && this.breakerState !== 'open';
+    return this.#health.healthy && (this.#breaker?.admitting ?? true);
   }
 
   latency(latencyClass: string): LatencyWindow {
@@ -104,27 +115,49 @@ export class Replica extends EventEmitter {
     return w;
   }
 
-  /** Sends one attempt. Resolves with any answer that is final for the client; rejects on replica faults. */
-  async send(req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamAnswer> {
-    if (!this.#breaker) return this.#attempt(req, signal);
-    try {
-      return await this.#breaker.fire(req, signal);
-    } catch (err) {
-      if ((err as { code?: string }).code === 'EOPENBREAKER') {
-        throw new BreakerOpenError(`replica ${this.name}: circuit breaker open`, { cause: err });
-      }
-      throw err;
-    }
+  /**
+   * The latency windows that predict what `req` costs on this replica, most specific first: its
+   * query fingerprint, then its size class. No endpoint-wide fallback: cheap requests dominate
+   * it, and a heavy query hedged on their quantile would be evaluated twice.
+   */
+  latencyFor(req: Pick<UpstreamRequest, 'latencyClass' | 'costKey'>): LatencyWindow[] {
+    const cost = req.costKey === undefined ? undefined : this.#costLatency.get(req.costKey);
+    return cost ? [cost, this.latency(req.latencyClass)] : [this.latency(req.latencyClass)];
+  }
+
+  /**
+   * Starts one attempt if the breaker admits it; undefined when it does not (open, or half-open
+   * with its trial already in flight), so the runner can go elsewhere without using an attempt.
+   * The result resolves with any answer that is final for the client and rejects on replica faults.
+   */
+  start(req: UpstreamRequest, signal: AbortSignal): AttemptHandle | undefined {
+    if (!this.#breaker) return { result: this.#attempt(req, signal), record: () => undefined };
+    const admission = this.#breaker.admit();
+    if (!admission) return undefined;
+    return { result: this.#attempt(req, signal), record: admission.record };
+  }
+
+  /**
+   * A probe has gone unanswered for longer than a healthy replica ever takes (its process is
+   * frozen or wedged): a fast hint, long before `fall` failed checks take it down, that attempts
+   * waiting on it should be moved and new ones sent elsewhere.
+   */
+  stalled(): boolean {
+    const after = this.#opts.stallAfterMs;
+    return after !== undefined && this.#probeSince !== undefined && this.#now() - this.#probeSince > after;
   }
 
   /** One active check: true when `path` answers 200 within `timeoutMs`. */
   async probe(path: string, timeoutMs: number): Promise<boolean> {
+    this.#probeSince = this.#now();
     try {
       const res = await this.#probePool.request({ method: 'GET', path: this.#prefix + path, signal: AbortSignal.timeout(timeoutMs) });
       await res.body.dump();
       return res.statusCode === 200;
     } catch {
       return false;
+    } finally {
+      this.#probeSince = undefined;
     }
   }
 
@@ -159,7 +192,7 @@ export class Replica extends EventEmitter {
         rest?.destroy();
         throw new UpstreamBadStatusError(`replica ${this.name} answered ${res.statusCode}`, res.statusCode, whole ? { cause: answer } : {});
       }
-      this.latency(req.latencyClass).record(this.#now() - started);
+      this.#recordLatency(req, this.#now() - started);
       return answer;
     } catch (err) {
       throw this.#asAttemptError(err, signal);
@@ -178,23 +211,16 @@ export class Replica extends EventEmitter {
     return new UpstreamConnectionError(`replica ${this.name}: ${code}: ${(err as Error).message}`, { cause: err });
   }
 
-  #buildBreaker(cfg: CircuitBreakerConfig): CircuitBreaker<[UpstreamRequest, AbortSignal], UpstreamAnswer> {
-    const breaker: CircuitBreaker<[UpstreamRequest, AbortSignal], UpstreamAnswer> = new CircuitBreaker((req: UpstreamRequest, signal: AbortSignal) => this.#attempt(req, signal), {
-      // Attempt deadlines are the runner's; opossum's own timer would double them.
-      timeout: false,
-      errorThresholdPercentage: cfg.error_threshold_percentage,
-      volumeThreshold: cfg.volume_threshold,
-      rollingCountTimeout: cfg.rolling_window,
-      rollingCountBuckets: cfg.rolling_buckets,
-      resetTimeout: cfg.reset_timeout,
-      // A lost hedge race or a client that went away says nothing about the replica, so it does
-      // not count as a failure. opossum reports a filtered error as a success, though, and a
-      // success closes a half-open breaker: a trial that was canceled must keep it open instead.
-      errorFilter: (err: unknown): boolean => err instanceof AttemptCanceledError && !breaker.halfOpen,
-    });
-    breaker.on('open', () => this.emit('breaker', 'open'));
-    breaker.on('halfOpen', () => this.emit('breaker', 'half_open'));
-    breaker.on('close', () => this.emit('breaker', 'closed'));
-    return breaker;
+  #recordLatency(req: UpstreamRequest, ms: number): void {
+    this.latency(req.latencyClass).record(ms);
+    if (req.costKey === undefined) return;
+    let w = this.#costLatency.get(req.costKey);
+    if (w) this.#costLatency.delete(req.costKey);
+    else {
+      w = new LatencyWindow(32, 4, 4);
+      if (this.#costLatency.size >= MAX_COST_WINDOWS) this.#costLatency.delete(this.#costLatency.keys().next().value!);
+    }
+    this.#costLatency.set(req.costKey, w);
+    w.record(ms);
   }
 }

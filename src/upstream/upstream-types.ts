@@ -9,6 +9,8 @@ export interface UpstreamRequest {
   readonly body?: Buffer | undefined;
   /** Latency class for hedging: requests of one class have comparable cost. */
   readonly latencyClass: string;
+  /** The query's own fingerprint, for a latency estimate more specific than its class. */
+  readonly costKey?: string | undefined;
 }
 
 export type HeaderValue = string | string[];

@@ -8,7 +8,7 @@ import {
   UpstreamConnectionError,
   UpstreamUnavailableError,
 } from '../../../src/errors/index.js';
-import { AttemptRunner, type RoutableReplica } from '../../../src/routing/attempt-runner.js';
+import { AttemptRunner, type RoutableReplica, type StartedAttempt, type Verdict } from '../../../src/routing/attempt-runner.js';
 import { RoundRobin } from '../../../src/routing/round-robin.js';
 import type { RoutingObserver } from '../../../src/routing/routing-observer.js';
 import { LatencyWindow } from '../../../src/upstream/latency-window.js';
@@ -20,17 +20,21 @@ type Script = (signal: AbortSignal) => Promise<UpstreamAnswer>;
 class FakeReplica implements RoutableReplica {
   inFlight = 0;
   live = true;
+  /** False: the breaker does not admit attempts (open, or half-open with its trial out). */
+  admits = true;
   sent = 0;
   aborted = 0;
+  readonly verdicts: Verdict[] = [];
   readonly window = new LatencyWindow();
   constructor(readonly name: string, public script: Script) {}
-  send(_req: UpstreamRequest, signal: AbortSignal): Promise<UpstreamAnswer> {
+  start(_req: UpstreamRequest, signal: AbortSignal): StartedAttempt | undefined {
+    if (!this.admits) return undefined;
     this.sent++;
     signal.addEventListener('abort', () => this.aborted++);
-    return this.script(signal);
+    return { result: this.script(signal), record: (v) => this.verdicts.push(v) };
   }
-  latency() {
-    return this.window;
+  latencyFor() {
+    return [this.window];
   }
 }
 
@@ -60,6 +64,8 @@ function setup(replicas: FakeReplica[], routingYaml = '') {
     retry: () => events.push('retry'),
     hedge: () => events.push('hedge'),
     hedgeWon: () => events.push('hedge-won'),
+    throttled: (kind) => events.push(`throttled-${kind}`),
+    rescue: () => events.push('rescue'),
   };
   const runner = new AttemptRunner(config.routing, { live: () => replicas.filter((r) => r.live) }, new RoundRobin(), { clock, observer });
   return { runner, clock, events };
@@ -132,7 +138,7 @@ describe('AttemptRunner', () => {
   it('hedges a hanging replica after the hedge delay; the hedge wins and the first attempt is canceled', async () => {
     const a = new FakeReplica('a', hang);
     const b = new FakeReplica('b', ok('b'));
-    const { runner, clock, events } = setup([a, b], 'routing: {hedge: {delay: 100ms}}');
+    const { runner, clock, events } = setup([a, b], 'routing: {hedge: {delay: 100ms, budget_min_concurrency: 1}}');
     const result = runner.run(REQ, {});
     await clock.advance(99);
     expect(b.sent).toBe(0);
@@ -150,10 +156,10 @@ describe('AttemptRunner', () => {
     void runner;
     const a = new FakeReplica('a', ok('a', 150, clock));
     const b = new FakeReplica('b', ok('b', 500, clock));
-    const config = parseConfigText('replicas: [{url: "http://a:1"}]\nrouting: {hedge: {delay: 100ms}}');
+    const config = parseConfigText('replicas: [{url: "http://a:1"}]\nrouting: {hedge: {delay: 100ms, budget_min_concurrency: 1}}');
     const r = new AttemptRunner(config.routing, { live: () => [a, b] }, new RoundRobin(), {
       clock,
-      observer: { attempt: () => undefined, retry: () => undefined, hedge: () => undefined, hedgeWon: () => undefined },
+      observer: { attempt: () => undefined, retry: () => undefined, hedge: () => undefined, hedgeWon: () => undefined, throttled: () => undefined, rescue: () => undefined },
     });
     const result = r.run(REQ, {});
     await clock.advance(150);
@@ -164,7 +170,7 @@ describe('AttemptRunner', () => {
   it('auto hedge delay waits max_delay until the replica has latency samples', async () => {
     const a = new FakeReplica('a', hang);
     const b = new FakeReplica('b', ok('b'));
-    const { runner, clock } = setup([a, b], 'routing: {hedge: {max_delay: 400ms}}');
+    const { runner, clock } = setup([a, b], 'routing: {hedge: {max_delay: 400ms, budget_min_concurrency: 1}}');
     const result = runner.run(REQ, {});
     await clock.advance(399);
     expect(b.sent).toBe(0);
@@ -176,7 +182,7 @@ describe('AttemptRunner', () => {
     const a = new FakeReplica('a', hang);
     for (let i = 0; i < 100; i++) a.window.record(40);
     const b = new FakeReplica('b', ok('b'));
-    const { runner, clock } = setup([a, b], 'routing: {hedge: {min_delay: 10ms, max_delay: 500ms}}');
+    const { runner, clock } = setup([a, b], 'routing: {hedge: {min_delay: 10ms, max_delay: 500ms, budget_min_concurrency: 1}}');
     const result = runner.run(REQ, {});
     await clock.advance(40);
     expect((await result).replica).toBe('b');
@@ -215,7 +221,7 @@ describe('AttemptRunner', () => {
   it('cancels every attempt when the client goes away, and leaves no timer behind', async () => {
     const a = new FakeReplica('a', hang);
     const b = new FakeReplica('b', hang);
-    const { runner, clock } = setup([a, b], 'routing: {hedge: {delay: 10ms}}');
+    const { runner, clock } = setup([a, b], 'routing: {hedge: {delay: 10ms, budget_min_concurrency: 1}}');
     const client = new AbortController();
     const result = runner.run(REQ, { signal: client.signal });
     const assertion = expect(result).rejects.toBeInstanceOf(AttemptCanceledError);
