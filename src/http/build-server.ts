@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Config } from '../config/index.js';
 import { toPrometheusBody, BadRequestError } from '../errors/index.js';
 import { buildClientErrorHandler } from './client-error.js';
@@ -33,7 +33,11 @@ export function buildServer(config: Config, deps: ProxyHandlerDeps, metrics: Gat
     // Requests arriving on kept-alive connections while draining get promgate's own
     // Prometheus-shaped 503 from the handler, not fastify's.
     return503OnClosing: false,
-    frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => {
+    frameworkErrors: (error: FastifyError, _request: unknown, reply: FastifyReply) => {
+      // The router refuses a path it cannot percent-decode (`%zz`, overlong UTF-8 such as `%c0%ae`)
+      // before the proxy handler runs; normalizePath refuses the same paths, as bad_path, so they
+      // are counted the same way here.
+      if (error.code === 'FST_ERR_BAD_URL') deps.onRefused('bad_path');
       const { statusCode, body } = toPrometheusBody(new BadRequestError(error.message, { cause: error }));
       void reply.code(statusCode).header('content-type', 'application/json').send(JSON.stringify(body));
     },

@@ -9,8 +9,24 @@ export interface OwnEndpointDeps {
 
 export type OwnEndpoint = 'healthy' | 'ready' | 'metrics';
 
+/**
+ * The methods the own endpoints answer; any other is refused with 405 and this Allow header, as
+ * Prometheus does. Prometheus 2.42 registers /-/healthy and /-/ready for GET and HEAD (web/web.go)
+ * and /metrics for GET alone; its router (julienschmidt/httprouter) answers OPTIONS itself with
+ * 200, an Allow header and no body, and every other method with 405 and an Allow header. promgate
+ * also answers HEAD on /metrics, where Prometheus says 405: a server that answers GET answers
+ * HEAD (RFC 9110 §9.1), and no probe can rely on the 405.
+ */
+const OWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const OWN_ENDPOINT_ALLOW = [...OWN_METHODS].join(', ');
+
+export function ownEndpointAllows(method: string): boolean {
+  return OWN_METHODS.has(method);
+}
+
 /** promgate's own endpoints, worded like Prometheus's so probes written for it keep working. */
-export async function serveOwnEndpoint(name: OwnEndpoint, reply: FastifyReply, deps: OwnEndpointDeps): Promise<void> {
+export async function serveOwnEndpoint(name: OwnEndpoint, method: string, reply: FastifyReply, deps: OwnEndpointDeps): Promise<void> {
+  if (method === 'OPTIONS') return void reply.code(200).header('allow', OWN_ENDPOINT_ALLOW).send();
   switch (name) {
     case 'healthy':
       return void reply.code(200).type('text/plain; charset=utf-8').send('Promgate is Healthy.\n');

@@ -4,7 +4,7 @@ import { AttemptCanceledError, BadRequestError, ForbiddenPathError, MethodNotAll
 import type { Gateway } from '../gateway/gateway.js';
 import { classifyPath, normalizePath } from '../query/path.js';
 import { forwardableRequestHeaders } from '../upstream/headers.js';
-import { type OwnEndpointDeps, serveOwnEndpoint } from './own-endpoints.js';
+import { OWN_ENDPOINT_ALLOW, type OwnEndpointDeps, ownEndpointAllows, serveOwnEndpoint } from './own-endpoints.js';
 import { sendAnswer } from './send-answer.js';
 
 export interface ProxyHandlerDeps extends OwnEndpointDeps {
@@ -36,7 +36,13 @@ export function buildProxyHandler(deps: ProxyHandlerDeps) {
     request.promgateEndpoint = route.kind === 'proxy' ? route.endpoint : route.kind === 'own' ? route.name : 'refused';
     switch (route.kind) {
       case 'own':
-        return serveOwnEndpoint(route.name, reply, deps);
+        if (!ownEndpointAllows(request.method)) {
+          request.promgateEndpoint = 'refused';
+          // Kept by the error handler, which only replaces content-type and the body.
+          reply.header('allow', OWN_ENDPOINT_ALLOW);
+          throw refused(deps, 'method', new MethodNotAllowedError(`method ${request.method} is not allowed on ${normalized.path}`));
+        }
+        return serveOwnEndpoint(route.name, request.method, reply, deps);
       case 'forbidden':
         throw refused(deps, 'forbidden', new ForbiddenPathError(`promgate does not forward ${normalized.path}: ${route.reason}`));
       case 'not_found':

@@ -121,11 +121,10 @@ describe('refused paths never reach the gateway and get Prometheus-shaped 4xx JS
     expect(forwarded).toEqual([]);
   });
 
-  // fastify's router rejects a path it cannot percent-decode before the proxy handler runs
-  // (frameworkErrors in build-server.ts), so onRefused is never called for it and
-  // promgate_refused_requests_total ("requests refused without reaching a replica, by reason")
-  // misses these refusals, which normalizePath would report as bad_path.
-  it.fails.each(['/api/v1/%zz', '/api/v1/%c0%ae%c0%ae/admin'])('BUG: a path the router cannot decode (%s) is counted as refused', async (url) => {
+  // Fixed bug: fastify's router rejects a path it cannot percent-decode before the proxy handler
+  // runs (frameworkErrors in build-server.ts), so promgate_refused_requests_total missed these
+  // refusals, which normalizePath reports as bad_path.
+  it.each(['/api/v1/%zz', '/api/v1/%c0%ae%c0%ae/admin'])('a path the router cannot decode (%s) is counted as refused, as bad_path', async (url) => {
     const { server, refused } = setup();
     await server.inject({ method: 'GET', url });
     expect(refused).toEqual(['bad_path']);
@@ -196,16 +195,45 @@ describe('own endpoints', () => {
     expect(res.body).toMatch(/^promgate_http_request_duration_seconds_count\{endpoint="query"\} 2$/m);
   });
 
-  // Prometheus registers /-/healthy, /-/ready (web/web.go) and /metrics for GET and HEAD only, and
-  // its router answers any other method with 405. query/path.ts leaves the method of own
-  // endpoints to the HTTP layer, but proxy-handler.ts serves them whatever the method.
-  it.fails.each([
+  // Fixed bug: own endpoints were served whatever the method. Prometheus 2.42 registers /-/healthy
+  // and /-/ready for GET and HEAD (web/web.go) and /metrics for GET; its router answers OPTIONS
+  // with 200 and an Allow header, and any other method with 405 and an Allow header.
+  it.each([
     ['POST', '/-/healthy'],
     ['DELETE', '/-/ready'],
     ['PUT', '/metrics'],
-  ])('BUG: %s %s is refused with 405 like Prometheus does', async (method, url) => {
+    ['PATCH', '/-/healthy'],
+    ['TRACE', '/metrics'],
+  ])('%s %s is refused with 405 like Prometheus does', async (method, url) => {
+    const { server, refused } = setup();
+    const res = await server.inject({ method: method as InjectOptions['method'], url });
+    expectPromError(res, 405, 'bad_data');
+    expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
+    expect(refused).toEqual(['method']);
+  });
+
+  it('OPTIONS on an own endpoint answers 200 with an Allow header and no body, like Prometheus’s router', async () => {
+    const { server, refused } = setup();
+    for (const url of ['/-/healthy', '/-/ready', '/metrics']) {
+      const res = await server.inject({ method: 'OPTIONS', url });
+      expect([res.statusCode, res.headers.allow, res.body], url).toEqual([200, 'GET, HEAD, OPTIONS', '']);
+    }
+    expect(refused).toEqual([]);
+  });
+
+  // Prometheus 2.42 answers HEAD /metrics with 405 (registered for GET alone); promgate answers it,
+  // as RFC 9110 §9.1 asks of a server that answers GET.
+  it('HEAD on /metrics gives the status without a body', async () => {
+    const { server, registry } = setup();
+    const res = await server.inject({ method: 'HEAD', url: '/metrics' });
+    expect([res.statusCode, res.headers['content-type'], res.body]).toEqual([200, registry.contentType, '']);
+  });
+
+  it('a refused method on an own endpoint is counted under endpoint="refused"', async () => {
     const { server } = setup();
-    expectPromError(await server.inject({ method: method as InjectOptions['method'], url }), 405, 'bad_data');
+    await server.inject({ method: 'POST', url: '/-/ready' });
+    const res = await server.inject({ method: 'GET', url: '/metrics' });
+    expect(res.body).toContain('promgate_http_requests_total{endpoint="refused",code="405"} 1');
   });
 });
 
