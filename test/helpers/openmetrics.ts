@@ -309,6 +309,19 @@ function intermittent(w: Writer, tl: Timeline, seed: number): void {
   }
 }
 
+/**
+ * `up` as Prometheus would have recorded it for each demo target: 1 at every scrape, absent in a
+ * hole (the replica was down, so it recorded nothing, not a 0). A probe such as
+ * `count_over_time(up[<scrape interval>])` then tells whether a replica has data at a time.
+ * Written last so that adding it left every other series where it was.
+ */
+function up(w: Writer, tl: Timeline): void {
+  w.family('up', 'gauge', 'Whether the target was up at the scrape.');
+  for (let i = 0; i < DEMO_INSTANCES.length; i++) {
+    w.series('up', instanceLabels(i), tl, tl.times.map(() => 1));
+  }
+}
+
 /** The OpenMetrics text for the demo families over the options' timeline. */
 export function generateOpenMetrics(opts: OpenMetricsOptions = {}): string {
   const o = resolveOpenMetricsOptions(opts);
@@ -321,5 +334,6 @@ export function generateOpenMetrics(opts: OpenMetricsOptions = {}): string {
   batch(w, tl, o.seed);
   histogram(w, tl, o.seed);
   intermittent(w, tl, o.seed);
+  up(w, tl);
   return w.end();
 }
