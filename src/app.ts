@@ -4,7 +4,12 @@ import { type Clock, systemClock } from './clock/clock.js';
 import type { Config } from './config/index.js';
 import { CacheStore } from './cache/cache-store.js';
 import { RangeCache } from './cache/range-cache.js';
+import { CoverageRouter } from './gateway/coverage-router.js';
 import { Gateway } from './gateway/gateway.js';
+import { CoverageMap, CoverageProber, type Intervals } from './ha/index.js';
+import { HaMetrics } from './metrics/ha-metrics.js';
+import { AnalysisMemo } from './promql/index.js';
+import type { RoutingObserver } from './routing/routing-observer.js';
 import { CacheMetrics } from './metrics/cache-metrics.js';
 import { buildServer } from './http/build-server.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -61,7 +66,42 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     ),
   );
   const healthChecker = new HealthChecker(config.health_check, replicas.all, clock);
-  const runner = new AttemptRunner(config.routing, replicas, buildPolicy(config.routing.policy), { clock, observer: metrics });
+  const byName = new Map(replicas.all.map((r) => [r.name, r]));
+
+  // Replica coverage: which time each replica holds data for (ha/).
+  const coverage = new CoverageMap(replicas.all.map((r) => r.name), config.ha.max_holes);
+  const haMetrics = new HaMetrics(registry, () => summarizeHoles(coverage));
+  const prober = new CoverageProber(config.ha, coverage, {
+    clock,
+    get: (name, path, timeoutMs) => byName.get(name)!.get(path, timeoutMs),
+    healthy: (name) => byName.get(name)?.isLive() ?? false,
+    onNewHoles: (found) => {
+      // Answers kept before a hole was known may have been served from it.
+      store.clear();
+      for (const [replica, holes] of found) haMetrics.holesFound.inc({ replica }, holes.length);
+    },
+    log: { debug: (o, m) => server.log.debug(o, m), warn: (o, m) => server.log.warn(o, m) },
+  });
+  const suspect = (name: string) => {
+    if (config.ha.enabled) coverage.markSuspect(name, clock.now());
+  };
+  // A replica that refused a connection may have died and come back with a hole: not trusted
+  // for the time since it was last verified until a probe covers it.
+  const observer: RoutingObserver = {
+    attempt: (replica, outcome, seconds) => {
+      metrics.attempt(replica, outcome, seconds);
+      if (outcome === 'connection_error') suspect(replica);
+    },
+    retry: () => metrics.retry(),
+    hedge: () => metrics.hedge(),
+    hedgeWon: () => metrics.hedgeWon(),
+    throttled: (kind) => metrics.throttled(kind),
+    rescue: () => metrics.rescue(),
+  };
+  const runner = new AttemptRunner(config.routing, replicas, buildPolicy(config.routing.policy), { clock, observer });
+  const coverageRouter = config.ha.enabled
+    ? new CoverageRouter(config.ha, { map: coverage, live: () => replicas.live().map((r) => r.name), analyze: ((memo) => (q: string) => memo.analyze(q))(new AnalysisMemo()) })
+    : undefined;
   // The gauges read the store at scrape time; the store reports evictions to the metrics.
   const cacheMetrics: CacheMetrics = new CacheMetrics(registry, () => ({ bytes: store.bytes, entries: store.entries, maxBytes: config.cache.max_bytes }));
   const store: CacheStore = new CacheStore({ maxBytes: config.cache.max_bytes, now: () => clock.now(), observer: cacheMetrics });
@@ -75,6 +115,8 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     observer: cacheMetrics,
     stickyRouting: config.routing.policy === 'sticky',
     log: { debug: (obj, msg) => server.log.debug(obj, msg) },
+    coverage: coverageRouter,
+    haObserver: haMetrics,
   });
 
   let draining = false;
@@ -85,18 +127,28 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
       registry,
       isReady: () => !draining && replicas.hasLive(),
       isDraining: () => draining,
+      replicasStatus: () => replicasStatus(replicas, coverage, prober),
       clock,
       onRefused: (reason) => metrics.refused.inc({ reason }),
     },
     metrics,
   );
   watchReplicas(replicas, metrics, server);
+  for (const r of replicas.all) {
+    r.on('health', (state: 'up' | 'down') => (state === 'down' ? suspect(r.name) : config.ha.enabled && void prober.probeNow()));
+    r.on('breaker', (state: string) => state === 'open' && suspect(r.name));
+  }
 
   return {
     server,
     replicas,
     metrics,
-    start: () => healthChecker.start(),
+    async start() {
+      await healthChecker.start();
+      // Coverage is known before the first query is routed, within reason: a replica that hangs
+      // the first probe must not keep promgate from starting.
+      if (config.ha.enabled) await Promise.race([prober.start(), new Promise((r) => clock.setTimeout(() => r(undefined), 15_000))]);
+    },
     async listen(address = config.listen_address) {
       const { host, port } = splitAddress(address);
       return server.listen({ host, port });
@@ -104,6 +156,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     async close() {
       draining = true;
       healthChecker.stop();
+      prober.stop();
       await server.close();
       await replicas.close();
     },
@@ -124,6 +177,42 @@ function watchReplicas(replicas: ReplicaSet, metrics: GatewayMetrics, server: Fa
     });
   }
   metrics.readInFlightFrom(() => replicas.all.map((r) => [r.name, r.inFlight] as [string, number]));
+}
+
+function summarizeHoles(coverage: CoverageMap) {
+  return coverage.names.map((replica) => {
+    const state = coverage.of(replica)!;
+    const finite = state.holes.filter((h) => Number.isFinite(h.start) && Number.isFinite(h.end));
+    return {
+      replica,
+      holes: state.holes.length + state.suspect.length,
+      holeSeconds: finite.reduce((t, h) => t + (h.end - h.start) / 1000, 0),
+      probedUntilSeconds: state.probedUntil === undefined ? undefined : state.probedUntil / 1000,
+    };
+  });
+}
+
+/** What /-/replicas shows. */
+function replicasStatus(replicas: ReplicaSet, coverage: CoverageMap, prober: CoverageProber) {
+  const iso = (t: number) => (Number.isFinite(t) ? new Date(t).toISOString() : t > 0 ? 'now' : 'beginning');
+  const spans = (list: Intervals) => list.map((h) => ({ start: iso(h.start), end: iso(h.end) }));
+  return {
+    probe: { ...prober.status, lastProbeAt: prober.status.lastProbeAt === undefined ? undefined : iso(prober.status.lastProbeAt) },
+    replicas: replicas.all.map((r) => {
+      const state = coverage.of(r.name);
+      return {
+        name: r.name,
+        url: r.url.origin + r.url.pathname.replace(/\/+$/, ''),
+        healthy: r.healthy,
+        live: r.isLive(),
+        breaker: r.breakerState,
+        inFlight: r.inFlight,
+        holes: spans(state?.holes ?? []),
+        suspect: spans(state?.suspect ?? []),
+        probedUntil: state?.probedUntil === undefined ? undefined : iso(state.probedUntil),
+      };
+    }),
+  };
 }
 
 /** `HOST:PORT`, `[::1]:PORT` or `:PORT` (all interfaces), as Prometheus's --web.listen-address. */

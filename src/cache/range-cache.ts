@@ -40,6 +40,11 @@ export interface PartAnswer {
   readonly body: Buffer;
   readonly seconds: number;
   readonly replica: string;
+  /**
+   * False when the replicas that served it are not verified to hold every sample it read (a probe
+   * has not covered that time yet, or a step had no complete replica): used, but never kept.
+   */
+  readonly verified?: boolean | undefined;
 }
 
 export type FetchPart = (extent: Extent) => Promise<PartAnswer>;
@@ -98,9 +103,20 @@ export class RangeCache {
     const freshMatrices = matrices.slice(missingParts.length);
 
     let stored: Matrix = entry?.matrix ?? [];
-    if (settled && missingParts.length > 0) {
-      stored = this.#store_(w, want, entry, missingParts, missingMatrices, fetched.slice(0, missingParts.length));
+    const keep = missingParts.map((_, i) => fetched[i]!.verified !== false);
+    if (settled && keep.some(Boolean)) {
+      stored = this.#store_(
+        w,
+        want,
+        entry,
+        missingParts.filter((_, i) => keep[i]),
+        missingMatrices.filter((_, i) => keep[i]),
+        fetched.slice(0, missingParts.length).filter((_, i) => keep[i]),
+      );
     }
+    // Parts not kept are still part of this answer.
+    const unkept = missingParts.flatMap((e, i) => (keep[i] ? [] : [cropSortedMatrix(missingMatrices[i]!, e)]));
+    if (unkept.length > 0) stored = mergeMatrices([stored, ...unkept]);
     // Cached settled steps, then fetched fresh steps: disjoint and in time order.
     const matrix = concatInTimeOrder([settled ? cropSortedMatrix(stored, settled) : [], ...freshMatrices]);
     const settledPoints = settled ? alignedSteps(settled, w.step) : 0;

@@ -120,6 +120,24 @@ const http = z.strictObject({
   half_close_grace: duration.prefault('250ms'),
 });
 
+const ha = z.strictObject({
+  /** Route every step of a query to a replica that holds all the data it reads (see README, "Replicas with holes"). */
+  enabled: z.boolean().default(true),
+  /**
+   * A series every replica writes on every scrape, whatever the target's health: its absence on one
+   * replica where another has it marks a hole. `up` is written for every scrape attempt.
+   */
+  probe_selector: z.string().min(1).default('up'),
+  /** Step of the probe; `auto` reads global.scrape_interval from each replica's /api/v1/status/config. */
+  probe_resolution: z.union([z.literal('auto'), duration]).prefault('auto'),
+  /** How often the recent past is probed again. */
+  probe_interval: duration.prefault('5s'),
+  /** Prometheus's --query.lookback-delta on the replicas: how far back an instant selector looks. */
+  lookback_delta: duration.prefault('5m'),
+  /** Most hole intervals kept per replica; beyond, the closest holes merge (which only widens them). */
+  max_holes: z.number().int().min(1).default(1000),
+});
+
 const shutdown = z.strictObject({
   drain_timeout: duration.prefault('30s'),
 });
@@ -136,6 +154,7 @@ export const configSchema = z
     limits: limits.prefault({}),
     cache: cache.prefault({}),
     http: http.prefault({}),
+    ha: ha.prefault({}),
     shutdown: shutdown.prefault({}),
   })
   .superRefine((cfg, ctx) => {
@@ -178,3 +197,4 @@ export type HedgeConfig = RoutingConfig['hedge'];
 export type UpstreamConfig = Config['upstream'];
 export type LimitsConfig = Config['limits'];
 export type CacheConfig = Config['cache'];
+export type HaConfig = Config['ha'];

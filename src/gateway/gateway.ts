@@ -1,21 +1,25 @@
 import { promisify } from 'node:util';
-import { constants as zlibConstants, deflate, gzip } from 'node:zlib';
+import { constants as zlibConstants, deflate, gunzipSync, gzip, inflateSync } from 'node:zlib';
 import type { CacheObserver, CacheResult } from '../cache/cache-observer.js';
 import { Coalescer } from '../cache/coalescer.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import { answerBytes } from '../cache/entry-size.js';
 import type { PartAnswer, RangeCache } from '../cache/range-cache.js';
-import { UnshareableAnswerError } from '../errors/index.js';
+import { NoHealthyReplicaError, UnshareableAnswerError, UpstreamUnavailableError } from '../errors/index.js';
 import type { Clock } from '../clock/clock.js';
 import type { CacheConfig } from '../config/index.js';
 import { AnalysisMemo } from '../promql/index.js';
 import { type NormalizedRequest, normalizeRequest, parseForm, type ProxyRoute } from '../query/index.js';
-import type { AttemptRunner } from '../routing/attempt-runner.js';
+import type { AttemptRunner, RunContext } from '../routing/attempt-runner.js';
 import { formatTimestampMs, hasAnnotations, type Extent } from '../timeseries/index.js';
 import type { UpstreamAnswer, UpstreamRequest } from '../upstream/upstream-types.js';
 import { type Plan, planRequest } from './cache-plan.js';
 import { clientIdentity, wantsNoCache } from './client-identity.js';
 import { type CostClass, costClassOf } from './cost-class.js';
+import type { CoverageRouter, QueryRoute } from './coverage-router.js';
+import { coveringSlice, type Slice } from '../ha/index.js';
+import { unionMetadata } from './metadata-union.js';
+import { describeSlices, incompleteWarning, stitchSlices, withWarning } from './split-answer.js';
 import { type BufferedAnswer, isTooLarge, type SharedAnswer, SharedFetcher } from './shared-fetcher.js';
 import { stickyKeyOf } from './sticky-key.js';
 
@@ -45,7 +49,21 @@ export interface GatewayDeps {
   /** The routing policy hashes a sticky key; other policies need none computed. */
   readonly stickyRouting: boolean;
   readonly log?: { debug(obj: object, msg: string): void } | undefined;
+  /** Routing around replica holes; absent when ha.enabled is off. */
+  readonly coverage?: CoverageRouter | undefined;
+  readonly haObserver?: HaObserver | undefined;
 }
+
+/** What routing around holes reports, for metrics. */
+export interface HaObserver {
+  split(endpoint: string, slices: number): void;
+  incomplete(endpoint: string, steps: number): void;
+  union(endpoint: string): void;
+}
+
+/** How coverage wants a request routed: as usual, among some replicas, in slices, or asked of all. */
+type Route = QueryRoute | { readonly kind: 'union' };
+const ANY: Route = Object.freeze({ kind: 'any' });
 
 /**
  * The request pipeline: normalize → plan → cache / coalesce → route → answer. What goes upstream
@@ -73,20 +91,32 @@ export class Gateway {
   }
 
   async handle(req: GatewayRequest): Promise<UpstreamAnswer> {
-    const { plan, cost } = this.#plan(req);
+    const { plan, cost, normalized } = this.#plan(req);
     const upstream = toUpstream(req, cost);
     const stickyKey = this.#deps.stickyRouting
       ? stickyKeyOf(req.route.endpoint, req.clientHeaders, req.rawQuery, isForm(req) ? req.body : undefined)
       : undefined;
-    const passthrough = (header?: CacheResult) => this.#passthrough(req, upstream, stickyKey, header);
+    // The range cache routes each piece it fetches by coverage itself.
+    const route = plan.kind === 'range' ? ANY : this.#route(req, normalized);
+    const ctx: Omit<RunContext, 'signal'> = {
+      stickyKey,
+      only: route.kind === 'only' ? new Set(route.replicas) : undefined,
+      // An upper Prometheus rejects out-of-order samples: federation stays on one replica while it can.
+      affinityKey: req.route.endpoint === 'federate' && this.#deps.coverage ? 'federate' : undefined,
+    };
+    const passthrough = (header?: CacheResult) => this.#passthrough(req, upstream, ctx, header);
     try {
+      if (route.kind === 'union') return await this.#union(req, upstream, stickyKey);
+      if (route.kind === 'split' && normalized && (normalized.endpoint === 'query' || normalized.endpoint === 'query_range')) {
+        return await this.#split(req, normalized, route, cost);
+      }
       switch (plan.kind) {
         case 'passthrough':
           if (plan.cacheHeader) this.#deps.observer.result(req.route.endpoint, plan.cacheHeader);
           return await passthrough(plan.cacheHeader);
         case 'shared':
           if (this.#shared.isUnshareable(plan.key)) return await passthrough();
-          return await this.#sharedAnswer(req, plan, upstream, stickyKey);
+          return await this.#sharedAnswer(req, plan, upstream, ctx, route, readsUntil(normalized, route, this.#deps.clock.now()));
         case 'range': {
           if (this.#shared.isUnshareable(plan.key)) return await passthrough();
           if (!this.#cfg.coalesce) return await this.#range(req, plan, req.clientSignal());
@@ -97,20 +127,104 @@ export class Gateway {
       }
     } catch (err) {
       // An answer too large to share: this request fetches its own, streamed.
-      if (!(err instanceof UnshareableAnswerError)) throw err;
-      return passthrough();
+      if (err instanceof UnshareableAnswerError) return passthrough();
+      // The replicas holding all the data failed: a replica with a hole answers, and says so,
+      // rather than no answer while one replica is up.
+      if (route.kind === 'only' && isReplicaFailure(err) && !req.clientSignal().aborted) {
+        const answer = await this.#passthrough(req, upstream, { ...ctx, only: undefined });
+        return withWarning(answer, `promgate: the replicas holding all the data this query reads did not answer; ${answer.replica} answered, and it has a hole there`);
+      }
+      throw err;
     }
   }
 
-  #passthrough(req: GatewayRequest, upstream: UpstreamRequest, stickyKey: string | undefined, header?: CacheResult): Promise<UpstreamAnswer> {
-    return this.#deps.runner.run(upstream, { signal: req.clientSignal(), stickyKey }).then((a) => withCacheHeader(a, header));
+  #passthrough(req: GatewayRequest, upstream: UpstreamRequest, ctx: Omit<RunContext, 'signal'>, header?: CacheResult): Promise<UpstreamAnswer> {
+    return this.#deps.runner.run(upstream, { ...ctx, signal: req.clientSignal() }).then((a) => withCacheHeader(a, header));
+  }
+
+  #route(req: GatewayRequest, n: NormalizedRequest | undefined): Route {
+    const coverage = this.#deps.coverage;
+    if (!coverage || !n) return req.route.endpoint === 'federate' && coverage ? coverage.forFederate(this.#deps.clock.now()) : ANY;
+    if (n.endpoint === 'query' || n.endpoint === 'query_range') return coverage.forQuery(n, this.#deps.clock.now());
+    if (n.endpoint === 'labels' || n.endpoint === 'label_values' || n.endpoint === 'series') return coverage.forTimeRange(n.params);
+    return ANY;
+  }
+
+  /**
+   * A query no single replica holds all the data of: its grid cut into slices, each sent where
+   * its steps' data is (see ha/split-plan.ts), stitched back. Not cached; steps no replica holds
+   * come from the least damaged replica with a warning.
+   */
+  async #split(req: GatewayRequest, n: Extract<NormalizedRequest, { endpoint: 'query' | 'query_range' }>, route: Extract<QueryRoute, { kind: 'split' }>, cost: CostClass): Promise<UpstreamAnswer> {
+    const endpoint = req.route.endpoint;
+    this.#reportSplit(endpoint, route.slices, n.endpoint === 'query_range' ? n.step : 1);
+    const only = (slice: Slice) => new Set(slice.complete && route.window && route.candidates ? coveringSlice(slice, route.window, route.candidates) : [slice.replica]);
+    if (n.endpoint === 'query') {
+      const slice = route.slices[0]!;
+      const answer = await this.#deps.runner.run(toUpstream(req, cost), { signal: req.clientSignal(), only: only(slice) });
+      const warning = incompleteWarning(route.slices);
+      return warning ? withWarning(answer, warning) : answer;
+    }
+    const parts = await Promise.all(
+      route.slices.map(async (slice) => {
+        // One slice for the whole window is the client's own request (its end, for @ end()).
+        const part = route.slices.length === 1 ? n : { ...n, query: route.sliceQuery ?? n.query, start: slice.start, end: slice.end };
+        const ask = (only: ReadonlySet<string> | undefined) => this.#deps.runner.run(rangePartRequest(req, part, cost), { signal: req.clientSignal(), only });
+        try {
+          return { slice, answer: await bufferWhole(await ask(only(slice))) };
+        } catch (err) {
+          if (!isReplicaFailure(err) || req.clientSignal().aborted) throw err;
+          // The replicas that hold these steps failed: any live one answers them, marked incomplete.
+          return { slice: { ...slice, complete: false }, answer: await bufferWhole(await ask(undefined)) };
+        }
+      }),
+    );
+    return encodeFor(req, stitchSlices(parts));
+  }
+
+  #reportSplit(endpoint: string, slices: readonly Slice[], step: number): void {
+    const ha = this.#deps.haObserver;
+    if (!ha) return;
+    ha.split(endpoint, slices.length);
+    const short = slices.filter((s) => !s.complete).reduce((k, s) => k + Math.floor((s.end - s.start) / step) + 1, 0);
+    if (short > 0) ha.incomplete(endpoint, short);
+  }
+
+  /** labels, label values, series over a time where some replica has a hole: asked of every live replica, merged. */
+  /**
+   * labels, label values, series over a time where some replica has a hole: asked of every live
+   * replica, merged. A replica that fails is left out: the others' union is the best answer there
+   * is, and exact whenever the ones left hold the whole range.
+   */
+  async #union(req: GatewayRequest, upstream: UpstreamRequest, stickyKey: string | undefined): Promise<UpstreamAnswer> {
+    const endpoint = req.route.endpoint as 'labels' | 'label_values' | 'series';
+    this.#deps.haObserver?.union(endpoint);
+    const { 'accept-encoding': _ae, ...headers } = upstream.headers;
+    const plain = { ...upstream, headers };
+    const names = this.#deps.coverage!.candidates().map((c) => c.name);
+    const settled = await Promise.allSettled(
+      names.map(async (name) => bufferWhole(await this.#deps.runner.run(plain, { signal: req.clientSignal(), stickyKey, only: new Set([name]) }))),
+    );
+    const answers = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (answers.length === 0) throw (settled[0] as PromiseRejectedResult | undefined)?.reason ?? new UnshareableAnswerError('no replica answered');
+    return encodeFor(req, unionMetadata(endpoint, answers));
+  }
+
+  /** Whether `replica`'s answer for `route` may be kept: probes have verified what it read. */
+  #verified(replica: string, route: Route, readsUntil: number): boolean {
+    const coverage = this.#deps.coverage;
+    if (!coverage || route.kind === 'union' || route.kind === 'split') return route.kind !== 'split';
+    const state = coverage.map.of(replica);
+    // Alone, a replica has nobody to be compared with: what it holds is all there is.
+    if (!state || coverage.map.names.length < 2) return true;
+    return (state.probedUntil ?? -Infinity) >= readsUntil && !coverage.map.gapsOf(replica).some((g) => g.end > readsUntil - (route.window?.beforeMs ?? 0) && g.start < readsUntil);
   }
 
   /**
    * What to do with the request, and what it costs. Anything unexpected while deciding means:
    * pass it through untouched; that is a bug of ours, so it is logged and counted.
    */
-  #plan(req: GatewayRequest): { plan: Plan; cost: CostClass } {
+  #plan(req: GatewayRequest): { plan: Plan; cost: CostClass; normalized?: NormalizedRequest | undefined } {
     const fallback: CostClass = { latencyClass: req.route.endpoint };
     try {
       const normalized = this.#normalize(req);
@@ -126,7 +240,7 @@ export class Gateway {
         this.#cfg,
         (expr, params) => this.#analyses.analyze(expr, params),
       );
-      return { plan, cost: normalized ? this.#costOf(normalized) : fallback };
+      return { plan, cost: normalized ? this.#costOf(normalized) : fallback, normalized };
     } catch (err) {
       this.#deps.log?.debug({ err, path: req.path }, 'planning the request failed; passing it through');
       this.#deps.observer.planFailed();
@@ -152,7 +266,14 @@ export class Gateway {
     return result.ok ? result.request : undefined;
   }
 
-  async #sharedAnswer(req: GatewayRequest, plan: Extract<Plan, { kind: 'shared' }>, upstream: UpstreamRequest, stickyKey: string | undefined): Promise<UpstreamAnswer> {
+  async #sharedAnswer(
+    req: GatewayRequest,
+    plan: Extract<Plan, { kind: 'shared' }>,
+    upstream: UpstreamRequest,
+    ctx: Omit<RunContext, 'signal'>,
+    route: Route,
+    readsUntil: number,
+  ): Promise<UpstreamAnswer> {
     const endpoint = req.route.endpoint;
     if (plan.ttlMs !== undefined) {
       const hit = this.#deps.store.get(plan.key);
@@ -162,12 +283,12 @@ export class Gateway {
         return { replica: 'cache', statusCode: hit.statusCode, headers: { ...hit.headers, 'x-promgate-cache': 'hit' }, body: hit.body };
       }
     }
-    const { promise, joined } = this.#shared.fetch(plan.key, upstream, { stickyKey }, req.clientSignal());
+    const { promise, joined } = this.#shared.fetch(plan.key, upstream, ctx, req.clientSignal());
     if (joined) this.#deps.observer.coalesced(endpoint);
     const answer = ownCopy(await promise);
     if (plan.ttlMs !== undefined) {
       this.#deps.observer.result(endpoint, 'miss');
-      if (!joined && answer.statusCode === 200 && !hasAnnotations(answer.body)) this.#keep(plan.key, answer, plan.ttlMs);
+      if (!joined && answer.statusCode === 200 && !hasAnnotations(decoded(answer)) && this.#verified(answer.replica, route, readsUntil)) this.#keep(plan.key, answer, plan.ttlMs);
     }
     return withCacheHeader(answer, plan.ttlMs !== undefined ? 'miss' : undefined);
   }
@@ -193,9 +314,38 @@ export class Gateway {
     const fetchPart = async (extent: Extent): Promise<PartAnswer> => {
       const part = { ...n, start: extent.start, end: extent.end };
       const cost = costClassOf('query_range', n.query, Math.floor((part.end - part.start) / n.step) + 1, plan.analysis.lookbehindMs);
-      const { promise, joined } = this.#shared.fetch(`${plan.key}|${extent.start}-${extent.end}`, rangePartRequest(req, part, cost), { affinityKey: plan.rangeKey }, partSignal);
-      if (joined) this.#deps.observer.coalesced(req.route.endpoint);
-      return ownCopy(await promise);
+      const route: Route = this.#deps.coverage?.forQuery(part, this.#deps.clock.now()) ?? ANY;
+      const fetchOne = async (p: typeof part, only: ReadonlySet<string> | undefined) => {
+        const key = `${plan.key}|${p.start}-${p.end}|${only ? [...only].join(',') : '*'}`;
+        const { promise, joined } = this.#shared.fetch(key, rangePartRequest(req, p, cost), { affinityKey: plan.rangeKey, only }, partSignal);
+        if (joined) this.#deps.observer.coalesced(req.route.endpoint);
+        return ownCopy(await promise);
+      };
+      const covered = async (): Promise<PartAnswer> => {
+        if (route.kind === 'split') {
+          this.#reportSplit(req.route.endpoint, route.slices, n.step);
+          const answers = await Promise.all(
+            route.slices.map(async (slice) => {
+              const only = new Set(slice.complete && route.window && route.candidates ? coveringSlice(slice, route.window, route.candidates) : [slice.replica]);
+              return { slice, answer: await fetchOne(route.slices.length === 1 ? part : { ...part, start: slice.start, end: slice.end }, only) };
+            }),
+          );
+          const stitched = stitchSlices(answers);
+          const verified = answers.every((a) => a.slice.complete && this.#verified(a.answer.replica, ANY, a.slice.end + plan.analysis.lookaheadMs));
+          return { ...stitched, seconds: answers.reduce((t, a) => t + a.answer.seconds, 0), replica: describeSlices(route.slices), verified };
+        }
+        const answer = await fetchOne(part, route.kind === 'only' ? new Set(route.replicas) : undefined);
+        return { ...answer, verified: this.#verified(answer.replica, route, extent.end + plan.analysis.lookaheadMs) };
+      };
+      try {
+        return await covered();
+      } catch (err) {
+        if (!isReplicaFailure(err) || partSignal.aborted) throw err;
+        // The replicas holding this part failed: any live one answers it, with a warning, never kept.
+        const answer = await fetchOne(part, undefined);
+        const stitched = stitchSlices([{ slice: { start: part.start, end: part.end, replica: answer.replica, complete: false }, answer }]);
+        return { ...stitched, seconds: answer.seconds, verified: false };
+      }
     };
     let outcome;
     try {
@@ -275,6 +425,41 @@ function ownCopy(answer: SharedAnswer): BufferedAnswer {
   if (!isTooLarge(answer)) return answer;
   const mine = answer.claim();
   mine?.rest?.destroy();
+  throw new UnshareableAnswerError('answer larger than upstream.max_buffered_response_bytes');
+}
+
+/** The last time a query reads (its last step plus any lookahead); now for anything else. */
+function readsUntil(n: NormalizedRequest | undefined, route: Route, nowMs: number): number {
+  const after = route.kind !== 'union' ? (route.window?.afterMs ?? 0) : 0;
+  if (n?.endpoint === 'query') return (n.time ?? nowMs) + after;
+  if (n?.endpoint === 'query_range') return n.end + after;
+  return nowMs;
+}
+
+/** The body without its content coding, to look into (answers are kept as the replica sent them). */
+function decoded(answer: UpstreamAnswer): Buffer {
+  const coding = answer.headers['content-encoding'];
+  try {
+    if (coding === 'gzip') return gunzipSync(answer.body);
+    if (coding === 'deflate') return inflateSync(answer.body);
+  } catch {
+    // A body we cannot decode is not kept either: say it has annotations.
+    return WARNINGS_MARK;
+  }
+  return answer.body;
+}
+
+const WARNINGS_MARK = Buffer.from('{"warnings":["undecodable"]}');
+
+/** The replicas asked failed (down, refused, unavailable): another replica may still answer. */
+function isReplicaFailure(err: unknown): boolean {
+  return err instanceof NoHealthyReplicaError || err instanceof UpstreamUnavailableError;
+}
+
+/** A whole answer: one larger than the buffer limit cannot be stitched or merged. */
+async function bufferWhole(answer: UpstreamAnswer): Promise<UpstreamAnswer> {
+  if (!answer.rest) return answer;
+  answer.rest.destroy();
   throw new UnshareableAnswerError('answer larger than upstream.max_buffered_response_bytes');
 }
 

@@ -5,9 +5,11 @@ export interface OwnEndpointDeps {
   readonly registry: Registry;
   /** True while at least one replica is live and promgate is not draining. */
   readonly isReady: () => boolean;
+  /** What /-/replicas shows: each replica's health, breaker and known holes, as JSON. */
+  readonly replicasStatus?: (() => unknown) | undefined;
 }
 
-export type OwnEndpoint = 'healthy' | 'ready' | 'metrics';
+export type OwnEndpoint = 'healthy' | 'ready' | 'metrics' | 'replicas';
 
 /**
  * The methods the own endpoints answer; any other is refused with 405 and this Allow header, as
@@ -33,6 +35,11 @@ export async function serveOwnEndpoint(name: OwnEndpoint, method: string, reply:
     case 'ready':
       if (deps.isReady()) return void reply.code(200).type('text/plain; charset=utf-8').send('Promgate is Ready.\n');
       return void reply.code(503).type('text/plain; charset=utf-8').send('Service Unavailable: no healthy replica.\n');
+    case 'replicas':
+      return void reply
+        .code(200)
+        .type('application/json')
+        .send(JSON.stringify({ status: 'success', data: deps.replicasStatus?.() ?? [] }));
     case 'metrics': {
       const text = await deps.registry.metrics();
       return void reply.code(200).type(deps.registry.contentType).send(text);

@@ -45,6 +45,8 @@ export interface QueryAnalysis {
    */
   dependsOnWindow: boolean;
   pinnedReads: PinnedRead[];
+  /** Some selector reads around the evaluation time (not only around `@` pins). */
+  readsAtEval: boolean;
 }
 
 export interface QueryAnalysisFailure {
@@ -263,5 +265,6 @@ function analyzeParsed(expr: string, params: AnalyzeParams): QueryAnalysis | Que
     usesStepFn: w.usesStepFn,
     dependsOnWindow: w.usesAtStartEnd || w.usesRangeFn,
     pinnedReads: [...pinned.values()],
+    readsAtEval: reads.some((r) => r.anchor === 'eval'),
   };
 }

@@ -7,3 +7,4 @@ export {
   analyzeQuery,
 } from './analyze.js';
 export { AnalysisMemo } from './analysis-memo.js';
+export { pinStartEnd } from './pin-window.js';

@@ -106,7 +106,7 @@ export type EndpointName =
   | 'federate'
   | 'read';
 
-export type OwnEndpointName = 'healthy' | 'ready' | 'metrics';
+export type OwnEndpointName = 'healthy' | 'ready' | 'metrics' | 'replicas';
 
 /** A proxied endpoint; label_values carries its (decoded) label name, part of what it answers. */
 export type ProxyRoute =
@@ -180,7 +180,7 @@ export function classifyPath(segments: readonly string[], method: string): PathC
 }
 
 function ownEndpoint(s: readonly string[]): OwnEndpointName | undefined {
-  if (s.length === 2 && s[0] === '-' && (s[1] === 'healthy' || s[1] === 'ready')) return s[1];
+  if (s.length === 2 && s[0] === '-' && (s[1] === 'healthy' || s[1] === 'ready' || s[1] === 'replicas')) return s[1];
   if (s.length === 1 && s[0] === 'metrics') return 'metrics';
   return undefined;
 }

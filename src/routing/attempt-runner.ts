@@ -232,8 +232,9 @@ class AttemptRace {
     if (judged.kind === 'neutral' && err instanceof AttemptCanceledError) return;
     this.#lastError = err;
     if (judged.kind === 'defer') {
-      const twin = this.#pendingFaults.find((f) => f.signature === judged.signature);
-      if (twin) {
+      const twinAt = this.#pendingFaults.findIndex((f) => f.signature === judged.signature);
+      if (twinAt >= 0) {
+        const [twin] = this.#pendingFaults.splice(twinAt, 1) as [PendingFault];
         // Two replicas gave the same error to the same request: it is the request's fault, and it
         // goes back to the client without counting against either replica.
         twin.record('neutral');
@@ -270,17 +271,26 @@ class AttemptRace {
     if (!newest) return;
     const now = this.deps.clock.now();
     const live = new Set(this.replicas.live());
-    const stranded = [...this.#active.values()].some((a) => !live.has(a.replica));
-    if (stranded && this.#launch('rescue')) {
-      this.deps.observer.rescue();
-      return this.#watch();
+    const stranded = [...this.#active.values()].filter((a) => !live.has(a.replica));
+    if (stranded.length > 0) {
+      if (this.#launch('rescue')) {
+        this.deps.observer.rescue();
+        return this.#watch();
+      }
+      // Every attempt waits on a replica that went down or froze and none other may take the
+      // request (it was limited to some replicas): say so now rather than at the attempt timeout.
+      if (stranded.length === this.#active.size && this.ctx.only !== undefined) {
+        return this.#fail(new NoHealthyReplicaError('the replicas this request may use stopped answering'));
+      }
     }
     const due = newest.startedAt + newest.hedgeAfterMs;
     if (this.cfg.hedge.enabled && now >= due && this.#launch('hedge')) {
       this.deps.observer.hedge();
       return this.#watch();
     }
-    const wait = now >= due ? Math.max(RECHECK_MIN_MS, this.cfg.hedge.min_delay) : due - now;
+    // Looked at again at least every RECHECK_MIN_MS, so an attempt on a replica that goes down
+    // before its hedge delay is moved within that time too.
+    const wait = now >= due ? Math.max(RECHECK_MIN_MS, this.cfg.hedge.min_delay) : Math.min(due - now, RECHECK_MIN_MS);
     this.#watchTimer = this.deps.clock.setTimeout(() => {
       this.#watchTimer = undefined;
       this.#watch();

@@ -21,7 +21,7 @@ export function judgeFault(err: unknown): FaultJudge {
   if (err instanceof UpstreamTimeoutError) return { kind: 'failure', loadedReplica: true };
   if (err instanceof UpstreamBadStatusError) {
     const answer = err.cause;
-    if (isAnswer(answer)) {
+    if (isAnswer(answer) && answer.statusCode >= 500) {
       const contentType = answer.headers['content-type'];
       const errorType = prometheusErrorType(typeof contentType === 'string' ? contentType : undefined, answer.body);
       if (errorType !== undefined) return { kind: 'defer', loadedReplica: true, answer, signature: `${answer.statusCode}:${errorType}` };

@@ -80,9 +80,9 @@ export class BreakerGate {
         if (recorded) return;
         recorded = true;
         if (trial) this.#trialInFlight = false;
-        if (verdict === 'neutral') return;
-        // While open, fire() rejects without counting: a late verdict of an attempt admitted
-        // before the breaker opened changes nothing then, which is what we want.
+        // A late verdict of an attempt admitted before the breaker opened changes nothing while it
+        // is open (fire() would count it as a request in the rolling window before refusing it).
+        if (verdict === 'neutral' || this.#breaker.opened) return;
         this.#breaker.fire(verdict === 'success').catch(() => undefined);
       },
     };

@@ -161,6 +161,17 @@ export class Replica extends EventEmitter {
     }
   }
 
+  /**
+   * A GET of promgate's own (coverage probes, status): on the query pool, never through the
+   * breaker, so it neither counts for nor against the replica. Rejects on transport errors.
+   */
+  async get(pathAndQuery: string, timeoutMs: number): Promise<{ statusCode: number; body: Buffer }> {
+    const res = await this.#pool.request({ method: 'GET', path: this.#prefix + pathAndQuery, signal: AbortSignal.timeout(timeoutMs) });
+    const { body, rest } = await readBodyUpTo(res.body, this.#opts.upstream.max_buffered_response_bytes);
+    rest?.destroy();
+    return { statusCode: res.statusCode, body };
+  }
+
   recordProbe(ok: boolean): void {
     const transition = this.#health.record(ok);
     if (transition) this.emit('health', transition);

@@ -8,7 +8,8 @@ let ups: FakeUpstream[] = [];
 
 async function setup(n: number, extraYaml = '') {
   ups = await Promise.all(Array.from({ length: n }, (_, i) => startFakeUpstream(`r${i}`)));
-  gw = await startGateway(ups.map((u) => u.url), extraYaml);
+  // Fake upstreams are not Prometheus: no coverage probes, whose requests would count as theirs.
+  gw = await startGateway(ups.map((u) => u.url), `ha: {enabled: false}\n${extraYaml}`);
   return { gw, ups };
 }
 

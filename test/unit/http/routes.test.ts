@@ -465,7 +465,7 @@ describe('buildApp wiring, with in-process fake replicas', () => {
       req.path.endsWith('/-/ready')
         ? { statusCode: ready ? 200 : 503, headers: { 'content-type': 'text/plain' }, body: ready ? 'Prometheus Server is Ready.\n' : 'Service Unavailable' }
         : { statusCode: 200, headers: { 'content-type': 'application/json' }, body: PROM_OK };
-    const app = buildApp(parseConfigText(`log_level: silent\nreplicas: [{url: "http://r1:9090/prom", name: r1}]\n${LIMITS_YAML}`), {
+    const app = buildApp(parseConfigText(`log_level: silent\nha: {enabled: false}\nreplicas: [{url: "http://r1:9090/prom", name: r1}]\n${LIMITS_YAML}`), {
       dispatcher: host.dispatcher,
       clock: new FakeClock(),
     });

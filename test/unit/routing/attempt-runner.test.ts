@@ -167,15 +167,28 @@ describe('AttemptRunner', () => {
     expect(b.aborted).toBe(1);
   });
 
-  it('auto hedge delay waits max_delay until the replica has latency samples', async () => {
+  it('auto hedging leaves a kind of request never seen alone (a cold heavy query is not evaluated twice)', async () => {
     const a = new FakeReplica('a', hang);
     const b = new FakeReplica('b', ok('b'));
-    const { runner, clock } = setup([a, b], 'routing: {hedge: {max_delay: 400ms, budget_min_concurrency: 1}}');
+    const { runner, clock } = setup([a, b], 'routing: {hedge: {max_delay: 400ms, budget_min_concurrency: 1}, attempt_timeout: 5s}');
     const result = runner.run(REQ, {});
-    await clock.advance(399);
+    await clock.advance(4999);
     expect(b.sent).toBe(0);
     await clock.advance(1);
+    // The attempt timed out; the retry goes to b.
     expect((await result).replica).toBe('b');
+  });
+
+  it('an attempt on a replica that stops being live is moved at once, hedge or not', async () => {
+    const a = new FakeReplica('a', hang);
+    const b = new FakeReplica('b', ok('b'));
+    const { runner, clock, events } = setup([a, b]);
+    const result = runner.run(REQ, {});
+    await clock.advance(50);
+    a.live = false;
+    await clock.advance(100);
+    expect((await result).replica).toBe('b');
+    expect(events).toContain('rescue');
   });
 
   it('auto hedge delay follows the replica’s observed latency quantile', async () => {
