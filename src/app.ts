@@ -137,6 +137,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   for (const r of replicas.all) {
     r.on('health', (state: 'up' | 'down') => (state === 'down' ? suspect(r.name) : config.ha.enabled && void prober.probeNow()));
     r.on('breaker', (state: string) => state === 'open' && suspect(r.name));
+    r.on('probe-failed', () => suspect(r.name));
   }
 
   return {

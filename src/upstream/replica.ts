@@ -173,6 +173,9 @@ export class Replica extends EventEmitter {
   }
 
   recordProbe(ok: boolean): void {
+    // Every failed check, not only the one that takes it down: a replica killed and back within
+    // `fall` checks has a hole all the same.
+    if (!ok) this.emit('probe-failed');
     const transition = this.#health.record(ok);
     if (transition) this.emit('health', transition);
   }

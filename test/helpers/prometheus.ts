@@ -29,6 +29,8 @@ export interface StartPrometheusOptions {
   readonly selfScrape?: boolean;
   /** Set global.query_log_file, so readQueryLog() can count the replica's own evaluations. */
   readonly queryLogFile?: boolean;
+  /** host:port targets every replica scrapes each second under job "shared" (an HA pair's common targets). */
+  readonly scrapeTargets?: readonly string[];
   readonly extraArgs?: readonly string[];
   /** Fixed port; default a free one. */
   readonly port?: number;
@@ -114,6 +116,7 @@ class PrometheusProcess implements PrometheusHandle {
   readonly #configFile: string;
   readonly #extraArgs: readonly string[];
   readonly #selfScrape: boolean;
+  readonly #scrapeTargets: readonly string[];
   readonly #readyTimeoutMs: number;
   #port: number;
   #child: ChildProcess | undefined;
@@ -126,6 +129,7 @@ class PrometheusProcess implements PrometheusHandle {
     port: number;
     queryLogFile: string | undefined;
     selfScrape: boolean;
+    scrapeTargets: readonly string[];
     extraArgs: readonly string[];
     readyTimeoutMs: number;
   }) {
@@ -135,6 +139,7 @@ class PrometheusProcess implements PrometheusHandle {
     this.#port = o.port;
     this.queryLogFile = o.queryLogFile;
     this.#selfScrape = o.selfScrape;
+    this.#scrapeTargets = o.scrapeTargets;
     this.#extraArgs = o.extraArgs;
     this.#readyTimeoutMs = o.readyTimeoutMs;
     this.logFile = join(o.workDir, 'prometheus.log');
@@ -173,9 +178,10 @@ class PrometheusProcess implements PrometheusHandle {
         evaluation_interval: '1s',
         ...(this.queryLogFile === undefined ? {} : { query_log_file: this.queryLogFile }),
       },
-      scrape_configs: this.#selfScrape
-        ? [{ job_name: 'prometheus', static_configs: [{ targets: [`127.0.0.1:${this.#port}`], labels: { replica: this.name } }] }]
-        : [],
+      scrape_configs: [
+        ...(this.#selfScrape ? [{ job_name: 'prometheus', static_configs: [{ targets: [`127.0.0.1:${this.#port}`], labels: { replica: this.name } }] }] : []),
+        ...(this.#scrapeTargets.length > 0 ? [{ job_name: 'shared', static_configs: [{ targets: this.#scrapeTargets }] }] : []),
+      ],
     };
     await writeFile(this.#configFile, JSON.stringify(config, null, 2));
   }
@@ -308,6 +314,7 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
       port: opts.port ?? (await freePort()),
       queryLogFile: opts.queryLogFile === true ? join(workDir, 'query.log') : undefined,
       selfScrape: opts.selfScrape ?? false,
+      scrapeTargets: opts.scrapeTargets ?? [],
       extraArgs: opts.extraArgs ?? [],
       readyTimeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
     });
