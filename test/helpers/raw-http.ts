@@ -20,7 +20,7 @@ export interface RawAnswer {
  * response is complete. Only the first response is parsed; `raw` holds them all. Errors while
  * writing (the server may answer and close before a large request is sent) are not failures.
  */
-export function rawRequest(port: number, request: string | Buffer, timeoutMs = 5_000, readAll = false): Promise<RawAnswer> {
+export function rawRequest(port: number, request: string | Buffer, timeoutMs = 5_000, readAll = false, halfClose = false): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let timedOut = false;
@@ -42,7 +42,8 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 5
     });
     // write, not end: Node's HTTP server aborts a request whose client half-closes (as Go's does),
     // so a FIN right after the request would cancel it before any answer.
-    socket.on('connect', () => socket.write(request));
+    // `halfClose`: FIN right after the request, as `printf … | nc` and HTTP/1.0-style tools do.
+    socket.on('connect', () => (halfClose ? socket.end(request) : socket.write(request)));
   });
 }
 

@@ -2,7 +2,6 @@
 // for stop on the replicas while a coalesced survivor still gets its answer; a cold dashboard load
 // costs the replicas about one evaluation per distinct query (hedges held by cost and budget).
 
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import { startReplicas, type ReplicaCluster } from '../helpers/cluster.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { httpGet } from '../helpers/http-get.js';
 import { countRequests, type PrometheusHandle } from '../helpers/prometheus.js';
-import { parseResponse, type RawAnswer } from '../helpers/raw-http.js';
+import { rawRequest, type RawAnswer } from '../helpers/raw-http.js';
 import { mapLimit, requestBytes } from '../helpers/request-bytes.js';
 import { requirePrometheus } from '../helpers/require-prometheus.js';
 import { DATA_END_MS, DATA_START_MS } from './corpus.js';
@@ -39,24 +38,7 @@ afterAll(async () => {
 });
 
 /** Writes `req`, then half-closes (FIN) at once, and reads until the server closes. */
-function halfClosed(port: number, req: string | Buffer, timeoutMs = 15_000): Promise<RawAnswer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let timedOut = false;
-    const socket = connect({ host: '127.0.0.1', port });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      socket.destroy();
-    }, timeoutMs);
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(parseResponse(Buffer.concat(chunks), timedOut));
-    });
-    socket.on('connect', () => socket.end(req));
-  });
-}
+const halfClosed = (port: number, req: string | Buffer, timeoutMs = 15_000): Promise<RawAnswer> => rawRequest(port, req, timeoutMs, true, true);
 
 const portOf = (url: string) => Number(new URL(url).port);
 const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: promgate\r\n\r\n`;

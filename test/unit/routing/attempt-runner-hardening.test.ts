@@ -6,37 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/index.js';
 import { AttemptCanceledError, UpstreamBadStatusError, UpstreamConnectionError } from '../../../src/errors/index.js';
-import { AttemptRunner, type RoutableReplica, type StartedAttempt, type Verdict } from '../../../src/routing/attempt-runner.js';
+import { AttemptRunner } from '../../../src/routing/attempt-runner.js';
 import type { Candidate, Policy } from '../../../src/routing/policy.js';
 import { RoundRobin } from '../../../src/routing/round-robin.js';
 import type { RoutingObserver } from '../../../src/routing/routing-observer.js';
-import { LatencyWindow } from '../../../src/upstream/latency-window.js';
 import type { HeaderValue, UpstreamAnswer, UpstreamRequest } from '../../../src/upstream/upstream-types.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
+import { FakeReplica, type Script } from '../../helpers/fake-replica.js';
 
-type Script = (signal: AbortSignal) => Promise<UpstreamAnswer>;
 
-/** The pattern of attempt-runner.test.ts: scripted answers, verdicts recorded as the runner gives them. */
-class FakeReplica implements RoutableReplica {
-  inFlight = 0;
-  live = true;
-  /** False: the breaker does not admit attempts (open, or half-open with its trial out). */
-  admits = true;
-  sent = 0;
-  aborted = 0;
-  readonly verdicts: Verdict[] = [];
-  readonly window = new LatencyWindow();
-  constructor(readonly name: string, public script: Script) {}
-  start(_req: UpstreamRequest, signal: AbortSignal): StartedAttempt | undefined {
-    if (!this.admits) return undefined;
-    this.sent++;
-    signal.addEventListener('abort', () => this.aborted++);
-    return { result: this.script(signal), record: (v) => this.verdicts.push(v) };
-  }
-  latencyFor() {
-    return [this.window];
-  }
-}
 
 /** Always the first replica listed that is still a candidate: puts every first attempt on one replica. */
 class FirstListed implements Policy {
