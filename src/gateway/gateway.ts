@@ -93,9 +93,7 @@ export class Gateway {
   async handle(req: GatewayRequest): Promise<UpstreamAnswer> {
     const { plan, cost, normalized } = this.#plan(req);
     const upstream = toUpstream(req, cost);
-    const stickyKey = this.#deps.stickyRouting
-      ? stickyKeyOf(req.route.endpoint, req.clientHeaders, req.rawQuery, isForm(req) ? req.body : undefined)
-      : undefined;
+    const stickyKey = this.#deps.stickyRouting ? this.#stickyKey(req) : undefined;
     // The range cache routes each piece it fetches by coverage itself.
     const route = plan.kind === 'range' ? ANY : this.#route(req, normalized);
     const ctx: Omit<RunContext, 'signal'> = {
@@ -135,6 +133,15 @@ export class Gateway {
         return withWarning(answer, `promgate: the replicas holding all the data this query reads did not answer; ${answer.replica} answered, and it has a hole there`);
       }
       throw err;
+    }
+  }
+
+  /** Like planning, a sticky key that cannot be computed means: route without one. */
+  #stickyKey(req: GatewayRequest): string | undefined {
+    try {
+      return stickyKeyOf(req.route.endpoint, req.clientHeaders, req.rawQuery, isForm(req) ? req.body : undefined);
+    } catch {
+      return undefined;
     }
   }
 
@@ -285,7 +292,14 @@ export class Gateway {
     }
     const { promise, joined } = this.#shared.fetch(plan.key, upstream, ctx, req.clientSignal());
     if (joined) this.#deps.observer.coalesced(endpoint);
-    const answer = ownCopy(await promise);
+    const shared = await promise;
+    if (isTooLarge(shared)) {
+      // Streamed: the first waiter to claim it gets it; the others fetch their own (see TooLargeAnswer).
+      const mine = shared.claim();
+      if (!mine) throw new UnshareableAnswerError('answer larger than upstream.max_buffered_response_bytes');
+      return withCacheHeader(mine, plan.ttlMs !== undefined ? 'miss' : undefined);
+    }
+    const answer = shared;
     if (plan.ttlMs !== undefined) {
       this.#deps.observer.result(endpoint, 'miss');
       if (!joined && answer.statusCode === 200 && !hasAnnotations(decoded(answer)) && this.#verified(answer.replica, route, readsUntil)) this.#keep(plan.key, answer, plan.ttlMs);

@@ -1,5 +1,5 @@
 import type { Slice } from '../ha/index.js';
-import { concatInTimeOrder, formatTimestampMs, goJson, hasAnnotations, parseRangeResponse, serializeRangeResponse } from '../timeseries/index.js';
+import { concatInTimeOrder, formatTimestampMs, goJson, parseRangeResponse, serializeRangeResponse } from '../timeseries/index.js';
 import type { UpstreamAnswer } from '../upstream/upstream-types.js';
 
 /** One slice's answer, buffered. */
@@ -44,14 +44,30 @@ export function stitchSlices(parts: readonly SliceAnswer[]): UpstreamAnswer {
   return { replica: describeSlices(slices), statusCode: 200, headers, body: Buffer.from(body) };
 }
 
-/** Adds a warning to a Prometheus success answer that has none (an instant query no replica fully covers). */
+/**
+ * Adds a warning to a Prometheus success answer (an instant query no replica fully covers), next
+ * to any warnings or infos Prometheus put there itself. Done on the text, in Prometheus's key
+ * order (status, data, warnings, infos): `"warnings":[` and `,"infos":[` with bare quotes can
+ * only be top-level keys, since quotes inside label names and values are escaped.
+ */
 export function withWarning(answer: UpstreamAnswer, warning: string): UpstreamAnswer {
-  const body = answer.body;
-  if (answer.statusCode !== 200 || answer.headers['content-encoding'] !== undefined || hasAnnotations(body)) return answer;
-  const text = body.toString('utf8').trimEnd();
+  if (answer.statusCode !== 200 || answer.headers['content-encoding'] !== undefined) return answer;
+  const text = answer.body.toString('utf8').trimEnd();
   if (!text.startsWith('{"status":"success"') || !text.endsWith('}')) return answer;
+  const w = goJson(warning);
+  let out: string;
+  const warnings = text.lastIndexOf('"warnings":[');
+  const infos = text.lastIndexOf(',"infos":[');
+  if (warnings >= 0) {
+    const at = warnings + '"warnings":['.length;
+    out = `${text.slice(0, at)}${w}${text[at] === ']' ? '' : ','}${text.slice(at)}`;
+  } else if (infos >= 0) {
+    out = `${text.slice(0, infos)},"warnings":[${w}]${text.slice(infos)}`;
+  } else {
+    out = `${text.slice(0, -1)},"warnings":[${w}]}`;
+  }
   const { 'content-length': _cl, ...headers } = answer.headers;
-  return { ...answer, headers, body: Buffer.from(`${text.slice(0, -1)},"warnings":${goJson([warning])}}`) };
+  return { ...answer, headers, body: Buffer.from(out) };
 }
 
 function iso(ms: number): string {
