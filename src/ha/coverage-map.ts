@@ -105,6 +105,16 @@ export class CoverageMap {
     for (const counts of probe.counts.values()) {
       for (const [t, n] of counts) most.set(t, Math.max(most.get(t) ?? 0, n));
     }
+    // One replica alone has nobody to be compared with: its holes are neither found nor cleared
+    // (its peer may be the one that is down right after it lost data). Its verified time moves on
+    // only while nothing is suspect about it.
+    if (probe.counts.size < 2 && this.#state.size >= 2) {
+      for (const name of probe.counts.keys()) {
+        const s = this.#state.get(name);
+        if (s && s.suspect.length === 0 && healthyNow(name)) s.probedUntil = Math.max(s.probedUntil ?? -Infinity, window.end);
+      }
+      return found;
+    }
     for (const [name, counts] of probe.counts) {
       const s = this.#state.get(name);
       if (!s) continue;

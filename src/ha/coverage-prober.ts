@@ -25,8 +25,6 @@ const DEFAULT_SCRAPE_INTERVAL_MS = 60_000;
 const PROBE_TIMEOUT_MS = 30_000;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-/** How far back the first probe looks for a replica's oldest data. */
-const HISTORY_MS = 10 * 365 * DAY_MS;
 
 export interface ProberStatus {
   readonly resolutionMs: number | undefined;
@@ -212,14 +210,21 @@ export class CoverageProber {
   }
 
   /**
-   * The oldest probe sample on any replica, to within an hour: the first day (then hour) at which
-   * the probe series had a sample within the lookback, asked as one subquery per replica.
+   * The oldest probe sample on any replica, to within minutes: the first step at which the probe
+   * series had a sample within the lookback, asked as a subquery per replica, from coarse (days
+   * over ten years) to fine (minutes over three days: data younger than a day has no midnight),
+   * then refined to the minute.
    */
   async #oldestData(now: number): Promise<number | undefined> {
-    const byDay = await this.#earliest(`min_over_time(timestamp(count(${this.#cfg.probe_selector}))[${HISTORY_MS / 1000}s:1d])`, now);
-    if (byDay === undefined) return undefined;
-    const byHour = await this.#earliest(`min_over_time(timestamp(count(${this.#cfg.probe_selector}))[2d:1h])`, byDay);
-    return Math.min(byDay, byHour ?? byDay) - HOUR_MS;
+    const sel = this.#cfg.probe_selector;
+    for (const [range, step] of [['3650d', DAY_MS], ['60d', HOUR_MS], ['3d', 60_000]] as const) {
+      const coarse = await this.#earliest(`min_over_time(timestamp(count(${sel}))[${range}:${step / 1000}s])`, now);
+      if (coarse === undefined) continue;
+      const fine = step > 60_000 ? await this.#earliest(`min_over_time(timestamp(count(${sel}))[${(step + HOUR_MS) / 1000}s:60s])`, coarse) : undefined;
+      // A step sees samples up to the lookback before it.
+      return Math.min(coarse, fine ?? coarse) - this.#cfg.lookback_delta - 60_000;
+    }
+    return undefined;
   }
 
   async #earliest(query: string, at: number): Promise<number | undefined> {
