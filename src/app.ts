@@ -58,8 +58,9 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
             fall: config.health_check.fall,
             rise: config.health_check.rise,
             attemptTimeoutMs: config.routing.attempt_timeout,
-            // Readiness answers in milliseconds on a healthy Prometheus, even a busy one.
-            stallAfterMs: Math.min(250, Math.max(50, config.health_check.timeout / 2)),
+            // Readiness answers in milliseconds on a healthy Prometheus; a probe near its timeout
+            // says frozen, long before `fall` failed checks (slower on a CPU-starved box is fine).
+            stallAfterMs: Math.max(50, config.health_check.timeout * 0.8),
           },
           { now: () => clock.now(), dispatcher: deps.dispatcher },
         ),

@@ -38,6 +38,8 @@ export interface StartedAttempt {
 
 /** What the runner needs of a replica: upstream/Replica is one. */
 export interface RoutableReplica extends Candidate {
+  /** A health probe hangs: probably frozen. Avoided while another replica may take the request. */
+  stalled?(): boolean;
   /** Undefined when its breaker does not admit the attempt: nothing was sent. */
   start(req: UpstreamRequest, signal: AbortSignal): StartedAttempt | undefined;
   latencyFor(req: UpstreamRequest): readonly LatencySamples[];
@@ -148,10 +150,21 @@ class AttemptRace {
     this.#watch();
   }
 
-  /** The live replicas this request may use and has not got an attempt on right now. */
-  #candidates(): RoutableReplica[] {
+  /**
+   * The live replicas this request may use, those not stalled first: a stalled replica (its probe
+   * hangs) is used only when no other may take the request, so a slow probe on a busy pair never
+   * turns into "no healthy replica".
+   */
+  #usable(): RoutableReplica[] {
     const only = this.ctx.only;
-    return this.replicas.live().filter((r) => !this.#active.has(r) && (only === undefined || only.has(r.name)));
+    const allowed = this.replicas.live().filter((r) => only === undefined || only.has(r.name));
+    const moving = allowed.filter((r) => r.stalled?.() !== true);
+    return moving.length > 0 ? moving : allowed;
+  }
+
+  /** Usable replicas without an attempt of this request right now. */
+  #candidates(): RoutableReplica[] {
+    return this.#usable().filter((r) => !this.#active.has(r));
   }
 
   /**
@@ -271,15 +284,19 @@ class AttemptRace {
     if (!newest) return;
     const now = this.deps.clock.now();
     const live = new Set(this.replicas.live());
-    const stranded = [...this.#active.values()].filter((a) => !live.has(a.replica));
+    const usable = new Set(this.#usable());
+    const stranded = [...this.#active.values()].filter((a) => !usable.has(a.replica));
     if (stranded.length > 0) {
-      if (this.#launch('rescue')) {
+      // Off a replica that is down or whose breaker opened: certain, free. Off one that only
+      // looks stalled: a guess, so it spends the hedge budget.
+      const certain = stranded.some((a) => !live.has(a.replica));
+      if (this.#launch(certain ? 'rescue' : 'hedge')) {
         this.deps.observer.rescue();
         return this.#watch();
       }
       // Every attempt waits on a replica that went down or froze and none other may take the
       // request (it was limited to some replicas): say so now rather than at the attempt timeout.
-      if (stranded.length === this.#active.size && this.ctx.only !== undefined) {
+      if (certain && stranded.length === this.#active.size && this.ctx.only !== undefined) {
         return this.#fail(new NoHealthyReplicaError('the replicas this request may use stopped answering'));
       }
     }

@@ -8,16 +8,9 @@ export class ReplicaSet {
     this.all = replicas;
   }
 
-  /**
-   * Replicas that may take new requests. A stalled one (its probe hangs) is left out while another
-   * is live, but kept when it is the last: a slow probe on an overloaded pair must not turn into
-   * "no healthy replica" for everybody.
-   */
+  /** Replicas that may take new requests (the runner prefers those not stalled among them). */
   live(): Replica[] {
-    const live = this.all.filter((r) => r.isLive());
-    if (live.length < 2) return live;
-    const moving = live.filter((r) => !r.stalled());
-    return moving.length > 0 ? moving : live;
+    return this.all.filter((r) => r.isLive());
   }
 
   hasLive(): boolean {
