@@ -15,7 +15,7 @@ import { startLocalEnvironment } from './lib/local-environment.js';
 import { timestampDir, writeResults } from './lib/output.js';
 import { repoRoot } from './lib/paths.js';
 import { remoteEnvironment } from './lib/remote-environment.js';
-import { checkLine, rangePointsText } from './lib/report.js';
+import { answerHolesText, checkLine, rangePointsText } from './lib/report.js';
 import { runScenario } from './lib/run-scenario.js';
 import type { RunData } from './lib/scenario-spec.js';
 import type { BenchResults, ScenarioResult } from './lib/types.js';
@@ -99,7 +99,8 @@ async function runOne(env: Environment, name: BenchOptions['scenarios'][number],
       log(
         `${spec.name} round ${round + 1}/${o.rounds} ${target}: ${s.requests} requests, ${formatRps(s.okRps)} ok/s, ` +
           `p50 ${formatMs(s.latency.p50)}, p99 ${formatMs(s.latency.p99)}, ${s.failures} failed, ${d.run.upstreamEvaluations ?? '?'} upstream evals` +
-          (points === undefined || (points !== null && points.asked === 0) ? '' : `, range points evaluated/asked ${rangePointsText(points ?? null).replace(/\*\*/g, '')}`),
+          (points === undefined || (points !== null && points.asked === 0) ? '' : `, range points evaluated/asked ${rangePointsText(points ?? null).replace(/\*\*/g, '')}`) +
+          (d.run.answerHoles === undefined ? '' : `, answers with holes ${answerHolesText(d.run.answerHoles).replace(/\*\*/g, '')}`),
       );
       data.push(d);
     }

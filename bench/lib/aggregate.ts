@@ -2,10 +2,11 @@
  * Folds a scenario's runs (every target, every round) into the ScenarioResult the report and
  * charts read. Pure.
  */
+import { sumAnswerHoles } from './answer-check.js';
 import { sumRangePoints } from './range-points.js';
 import type { RunData, ScenarioSpec } from './scenario-spec.js';
 import { combineRounds, latencySummary, percentile } from './stats.js';
-import type { BenchEvent, RangePoints, ScenarioResult, TargetName, TargetResult } from './types.js';
+import type { AnswerHoles, BenchEvent, RangePoints, ScenarioResult, TargetName, TargetResult } from './types.js';
 
 export function aggregateScenario(spec: Pick<ScenarioSpec, 'name' | 'description' | 'goals'>, data: readonly RunData[]): ScenarioResult {
   const runs = data.map((d) => d.run);
@@ -13,6 +14,7 @@ export function aggregateScenario(spec: Pick<ScenarioSpec, 'name' | 'description
   const results: TargetResult[] = combined.targets.map((t) => {
     const mine = data.filter((d) => d.run.target === t.target).sort((a, b) => a.run.round - b.run.round);
     const first = mine[0]?.run;
+    const answerHoles = sumAnswerHoles(mine.map((d) => d.run.answerHoles));
     return {
       target: t.target,
       rounds: t.rounds,
@@ -25,6 +27,7 @@ export function aggregateScenario(spec: Pick<ScenarioSpec, 'name' | 'description
       latency: latencySummary(mine.flatMap((d) => d.records.map((r) => r.latencyMs))),
       upstreamEvaluations: sumOrNull(mine.map((d) => d.run.upstreamEvaluations)),
       rangePoints: sumRangePoints(mine.map((d) => d.run.rangePoints)),
+      ...(answerHoles !== undefined ? { answerHoles } : {}),
       cpuSeconds: sumOrNull(mine.map((d) => d.run.usage?.cpuSeconds ?? null)),
       rssBytes: maxOrNull(mine.map((d) => d.run.usage?.rssBytes ?? null)),
       // The first round stands for the others on over-time charts: pooling rounds would add
@@ -88,4 +91,9 @@ export function failuresOf(data: readonly RunData[], target: TargetName): number
 /** One target's range points over all its runs (share of the sums); `null` when it did not run or a run was not measured. */
 export function rangePointsOfTarget(data: readonly RunData[], target: TargetName): RangePoints | null {
   return sumRangePoints(data.filter((d) => d.run.target === target).map((d) => d.run.rangePoints));
+}
+
+/** One target's judged answers over all its runs; `undefined` when none were judged. */
+export function answerHolesOfTarget(data: readonly RunData[], target: TargetName): AnswerHoles | undefined {
+  return sumAnswerHoles(data.filter((d) => d.run.target === target).map((d) => d.run.answerHoles));
 }

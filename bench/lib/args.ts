@@ -3,14 +3,31 @@
  * the process, so every rule is unit-tested.
  */
 
+/**
+ * The scenarios every run goes through unless --scenarios names others, --quick included (the CI
+ * smoke test checks a --quick run against this list).
+ */
 export const ALL_SCENARIOS = ['miss', 'dashboard', 'failover-kill', 'failover-freeze', 'failover-slow', 'burst'] as const;
-export type ScenarioName = (typeof ALL_SCENARIOS)[number];
+/**
+ * Scenarios a default run adds after ALL_SCENARIOS but --quick leaves out, as too long for a
+ * smoke test (outage waits out a restarted Prometheus's first scrape, 5 s after it starts, on
+ * each run). Named in --scenarios, they run in --quick too.
+ */
+export const LONG_SCENARIOS = ['outage'] as const;
+export type ScenarioName = (typeof ALL_SCENARIOS)[number] | (typeof LONG_SCENARIOS)[number];
+const KNOWN: readonly ScenarioName[] = [...ALL_SCENARIOS, ...LONG_SCENARIOS];
 
 /** `failover` on the command line means every failover variant the environment can run. */
 const FAILOVER_VARIANTS: readonly ScenarioName[] = ['failover-kill', 'failover-freeze', 'failover-slow'];
 
-/** Variants that need a local replica we can signal or slow; a remote run can only stop/start via hooks. */
-const LOCAL_ONLY: readonly ScenarioName[] = ['failover-freeze', 'failover-slow'];
+/**
+ * Scenarios that need local replicas: one we can signal or slow, or (outage) one we know the fault
+ * spares, to judge answers against. A remote run can only stop/start via hooks.
+ */
+const LOCAL_ONLY: readonly ScenarioName[] = ['failover-freeze', 'failover-slow', 'outage'];
+
+/** Scenarios that fail one replica while another serves. */
+const NEEDS_TWO_REPLICAS: readonly ScenarioName[] = [...FAILOVER_VARIANTS, 'outage'];
 
 export interface TargetUrl {
   name: string;
@@ -55,8 +72,9 @@ Remote mode: --promgate URL --haproxy URL (or --target [name=]URL, repeatable) b
 
   --duration D          length of each run: 10s, 500ms, 1m or plain seconds (default 10s; --quick 2s)
   --rounds N            A B A B rounds per scenario (default 2; --quick 1)
-  --scenarios LIST      comma list of miss,dashboard,failover,burst (failover = failover-kill,
+  --scenarios LIST      comma list of miss,dashboard,failover,outage,burst (failover = failover-kill,
                         failover-freeze,failover-slow; each may be named alone). Default: all
+                        (--quick: all but outage)
   --connections N       concurrent connections for every scenario (default: per scenario)
   --replicas N          local replicas to start (default 2)
   --quick               tiny runs for CI smoke tests
@@ -162,7 +180,7 @@ function resolve(flags: Array<[string, string]>): BenchOptions {
   const options: BenchOptions = {
     durationMs,
     rounds: roundsRaw !== undefined ? parsePositiveInt(roundsRaw, '--rounds', 100) : quick ? 1 : DEFAULT_ROUNDS,
-    scenarios: parseScenarios(scenariosRaw, remote, chaosStop !== undefined),
+    scenarios: parseScenarios(scenariosRaw, remote, chaosStop !== undefined, quick),
     connections: connectionsRaw !== undefined ? parsePositiveInt(connectionsRaw, '--connections', 10_000) : undefined,
     quick,
     replicas: replicasRaw !== undefined ? parsePositiveInt(replicasRaw, '--replicas', 16) : 2,
@@ -175,8 +193,9 @@ function resolve(flags: Array<[string, string]>): BenchOptions {
     maxRequests: maxRaw !== undefined ? parsePositiveInt(maxRaw, '--max-requests', 1e9) : DEFAULT_MAX_REQUESTS,
   };
   if (remote && options.cpuProf) throw new Error('--cpu-prof needs local mode (it starts promgate itself)');
-  if (options.scenarios.some((s) => s.startsWith('failover')) && !remote && options.replicas < 2) {
-    throw new Error('failover needs at least 2 replicas');
+  const needsTwo = options.scenarios.find((s) => NEEDS_TWO_REPLICAS.includes(s));
+  if (needsTwo !== undefined && !remote && options.replicas < 2) {
+    throw new Error(`${needsTwo} needs at least 2 replicas`);
   }
   return options;
 }
@@ -231,23 +250,23 @@ function parsePositiveInt(value: string, flag: string, max: number): number {
   return n;
 }
 
-function parseScenarios(raw: string | undefined, remote: boolean, hasChaos: boolean): ScenarioName[] {
+function parseScenarios(raw: string | undefined, remote: boolean, hasChaos: boolean, quick: boolean): ScenarioName[] {
   const available = (s: ScenarioName): boolean => !remote || (!LOCAL_ONLY.includes(s) && (s !== 'failover-kill' || hasChaos));
-  if (raw === undefined) return ALL_SCENARIOS.filter(available);
+  if (raw === undefined) return (quick ? ALL_SCENARIOS : KNOWN).filter(available);
   const out: ScenarioName[] = [];
   for (const part of raw.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
     const expanded = part === 'failover' ? FAILOVER_VARIANTS.filter(available) : [part];
     if (part === 'failover' && expanded.length === 0) throw new Error('failover against remote targets needs --chaos-stop and --chaos-start');
     for (const name of expanded) {
-      if (!(ALL_SCENARIOS as readonly string[]).includes(name)) {
-        throw new Error(`unknown scenario "${name}" (known: miss, dashboard, failover, ${FAILOVER_VARIANTS.join(', ')}, burst)`);
+      if (!(KNOWN as readonly string[]).includes(name)) {
+        throw new Error(`unknown scenario "${name}" (known: miss, dashboard, failover, ${FAILOVER_VARIANTS.join(', ')}, outage, burst)`);
       }
       const scenario = name as ScenarioName;
       if (!available(scenario)) {
         throw new Error(
           scenario === 'failover-kill'
             ? 'failover-kill against remote targets needs --chaos-stop and --chaos-start'
-            : `${scenario} needs local replicas (it signals or slows a process the bench started)`,
+            : `${scenario} needs local replicas (it signals, slows or judges against replicas the bench started)`,
         );
       }
       if (!out.includes(scenario)) out.push(scenario);

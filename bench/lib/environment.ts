@@ -24,6 +24,8 @@ export interface OpenOptions {
   slowReplica?: boolean;
   /** Run promgate under --cpu-prof, writing here. */
   cpuProfDir?: string;
+  /** promgate config keys next to the replicas. */
+  promgateConfig?: Readonly<Record<string, unknown>>;
 }
 
 /** One fault: `inject` at a third of the run, `recover` at two thirds. Each returns its chart label. */
@@ -41,6 +43,8 @@ export interface Environment {
   readonly counter: UpstreamCounter;
   /** The replicas' query logs, for range points evaluated; undefined when they keep none (remote). */
   readonly queryLog: QueryLogMeter | undefined;
+  /** A replica no fault ever touches, asked directly to judge answers; undefined when unknown (remote). */
+  readonly truthUrl: string | undefined;
   readonly versions: Record<string, string>;
   open(target: TargetName, o: OpenOptions): Promise<Frontend>;
   /** The fault of a kind for the current run; undefined when this environment cannot make it. */

@@ -19,8 +19,10 @@ import { UpstreamCounter } from './upstream-counter.js';
 
 /** Extra latency of the slowed replica's queries in failover-slow. */
 export const SLOW_DELAY_MS = 500;
-/** Which replica the failover scenarios hit. */
+/** Which replica the failover and outage scenarios hit. */
 const VICTIM = 0;
+/** A replica no fault touches: the truth answers are judged against (outage). */
+const TRUTH = 1;
 
 export async function startLocalEnvironment(replicas: number, nowMs: number): Promise<Environment> {
   requirePrometheus();
@@ -42,6 +44,7 @@ class LocalEnvironment implements Environment {
   readonly querySet = 'demo' as const;
   readonly counter: UpstreamCounter;
   readonly queryLog: QueryLogMeter | undefined;
+  readonly truthUrl: string | undefined;
   readonly versions: Record<string, string>;
   readonly #work: string;
   readonly #cluster: LocalCluster;
@@ -53,6 +56,7 @@ class LocalEnvironment implements Environment {
     this.versions = versions;
     this.counter = new UpstreamCounter(cluster.replicas);
     this.queryLog = QueryLogMeter.of(cluster.replicas.map((r) => r.queryLogFile));
+    this.truthUrl = cluster.urls[TRUTH];
   }
 
   async open(target: TargetName, o: OpenOptions): Promise<Frontend> {
@@ -71,7 +75,7 @@ class LocalEnvironment implements Environment {
     try {
       const fe =
         target === 'promgate'
-          ? await startPromgate({ workDir: this.#work, replicaUrls: urls, tag, ...(o.cpuProfDir !== undefined ? { cpuProfDir: o.cpuProfDir } : {}) })
+          ? await startPromgate({ workDir: this.#work, replicaUrls: urls, tag, config: o.promgateConfig, ...(o.cpuProfDir !== undefined ? { cpuProfDir: o.cpuProfDir } : {}) })
           : target === 'haproxy'
             ? await startHaproxy(this.#work, urls, tag)
             : undefined;

@@ -1,6 +1,7 @@
 /**
  * promgate as a child process (`node dist/src/main.js`), so its CPU and RSS can be read from
- * /proc apart from the load generator's. Config: the replicas, everything else default.
+ * /proc apart from the load generator's. Config: the replicas, everything else default unless a
+ * scenario sets keys of its own.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -9,9 +10,10 @@ import { freePort } from '../../test/helpers/prometheus.js';
 import { spawnReady } from './child.js';
 import { repoRoot } from './paths.js';
 
-export function promgateConfig(replicaUrls: readonly string[]): string {
-  // JSON is YAML. Only the replicas: health_check (1s interval) and the rest stay default.
-  return `${JSON.stringify({ replicas: replicaUrls.map((url, i) => ({ url, name: `replica-${i}` })) }, null, 2)}\n`;
+export function promgateConfig(replicaUrls: readonly string[], extra: Readonly<Record<string, unknown>> = {}): string {
+  // JSON is YAML. The replicas, and the scenario's own keys if any: health_check (1s interval)
+  // and the rest stay default.
+  return `${JSON.stringify({ replicas: replicaUrls.map((url, i) => ({ url, name: `replica-${i}` })), ...extra }, null, 2)}\n`;
 }
 
 export interface PromgateHandle {
@@ -26,6 +28,8 @@ export interface StartPromgateOptions {
   tag: string;
   /** Write a V8 CPU profile into this directory when the process exits. */
   cpuProfDir?: string;
+  /** Config keys next to the replicas. */
+  config?: Readonly<Record<string, unknown>>;
 }
 
 export function promgateMain(): string {
@@ -37,7 +41,7 @@ export async function startPromgate(o: StartPromgateOptions): Promise<PromgateHa
   if (!existsSync(main)) throw new Error(`${main} not found: run \`npm run build\` first`);
   const port = await freePort();
   const cfg = join(o.workDir, `promgate-${o.tag}.yaml`);
-  await writeFile(cfg, promgateConfig(o.replicaUrls));
+  await writeFile(cfg, promgateConfig(o.replicaUrls, o.config));
   const nodeArgs: string[] = [];
   if (o.cpuProfDir !== undefined) {
     await mkdir(o.cpuProfDir, { recursive: true });

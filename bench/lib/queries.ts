@@ -38,6 +38,22 @@ export function dashboardPanels(set: QuerySet): readonly Panel[] {
   return set === 'demo' ? [...DEMO_PANELS, ...SELF_PANELS.slice(0, 2)] : SELF_PANELS;
 }
 
+/**
+ * The outage scenario's panels (last hour, steps of 1–3 s): whether each replica's scrape of itself
+ * left samples, read from the series Prometheus writes on every scrape attempt, failed or not, so
+ * only time a replica was down makes holes. Two replicas answer them identically where both have
+ * data (`replica` and `instance` are aggregated away, the values are presence counts), which lets
+ * the never-stopped one serve as the truth; a window a few scrapes wide shows a hole of seconds.
+ */
+export const OUTAGE_PANELS: readonly Panel[] = [
+  { title: 'Scrapes (up)', expr: 'sum by (job) (present_over_time(up[2s]))', stepSec: 1 },
+  { title: 'Scrape durations recorded', expr: 'count by (job) (present_over_time(scrape_duration_seconds[2s]))', stepSec: 2 },
+  { title: 'Scraped-samples counts recorded', expr: 'count by (job) (present_over_time(scrape_samples_scraped[3s]))', stepSec: 3 },
+];
+
+/** The longest range an OUTAGE_PANELS query reads back from a step. */
+export const OUTAGE_PANELS_READ_BACK_MS = 3_000;
+
 /** The single heavy query of the burst scenario. */
 export function burstPanel(set: QuerySet): Panel {
   return set === 'demo'

@@ -36,6 +36,7 @@ export function remoteEnvironment(o: RemoteOptions): Environment {
     querySet: 'self',
     counter: new UpstreamCounter(o.replicaUrls.map((url, i) => ({ name: `replica-${i}`, url }))),
     queryLog: undefined, // the replicas' query logs are on their hosts, if they keep one at all
+    truthUrl: undefined, // which replica the chaos commands spare is theirs to know
     versions: {},
     async open(target): Promise<Frontend> {
       const url = byName.get(target);

@@ -1,5 +1,5 @@
 import { benchCommand, formatBytes, formatCount, formatMeasured, formatMs, formatRatio, formatRps, formatShare, UNKNOWN } from './format.js';
-import type { BenchResults, MachineInfo, RangePoints, ScenarioResult, TargetCheck, TargetResult } from './types.js';
+import type { AnswerHoles, BenchResults, MachineInfo, RangePoints, ScenarioResult, TargetCheck, TargetResult } from './types.js';
 
 /** A chart to link from the report; `path` relative to the report file. */
 export interface ChartRef {
@@ -69,6 +69,7 @@ function scenarioSection(s: ScenarioResult, chartRefs: readonly ChartRef[]): str
     ratioLine(s),
     '',
     ...rangePointsLines(s.results),
+    ...answerHolesLines(s.results),
     ...(s.targets.length > 0 ? [...s.targets.map(checkLine), ''] : []),
     ...charts(chartRefs),
   ];
@@ -121,6 +122,18 @@ function rangePointsLines(results: readonly TargetResult[]): string[] {
 export function rangePointsText(p: RangePoints | null): string {
   if (p === null) return 'not measured';
   return `**${formatShare(p.share)}** (${formatCount(p.evaluated)} / ${formatCount(p.asked)})`;
+}
+
+/** One line for a scenario that judged answers (outage): the share with holes, per target. */
+function answerHolesLines(results: readonly TargetResult[]): string[] {
+  const shown = results.filter((r) => r.answerHoles !== undefined);
+  if (shown.length === 0) return [];
+  const part = (r: TargetResult): string => `${cell(r.target)} ${answerHolesText(r.answerHoles!)}`;
+  return [`Answers with holes after the outage (judged against the never-stopped replica: a series misses a step it has, or a value differs): ${shown.map(part).join(', ')}`, ''];
+}
+
+export function answerHolesText(a: AnswerHoles): string {
+  return `**${formatShare(a.share)}** (${formatCount(a.withHoles)} / ${formatCount(a.answers)}${a.failed > 0 ? `; ${formatCount(a.failed)} not answered` : ''})`;
 }
 
 export function checkLine(c: TargetCheck): string {

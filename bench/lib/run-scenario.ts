@@ -1,17 +1,19 @@
 /**
  * One run: one target, one round, one scenario. Opens the front end, counts the replicas'
  * evaluations around the load, injects the scenario's fault at a third of the run and recovers
- * at two thirds, and measures the front end's CPU and RSS.
+ * at two thirds, and measures the front end's CPU and RSS. A scenario that judges answers
+ * (outage) has them judged after all that, once the recovery is old enough.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { judgeAnswers } from './answer-check.js';
 import type { Environment, Fault } from './environment.js';
 import { runLoad } from './load.js';
 import { rangePointsOf } from './range-points.js';
 import type { RunData, ScenarioSpec } from './scenario-spec.js';
 import { bucketize, summarize } from './stats.js';
 import { UsageMeter } from './proc-usage.js';
-import type { BenchEvent, TargetName } from './types.js';
+import type { AnswerHoles, BenchEvent, TargetName } from './types.js';
 
 export interface RunOptions {
   round: number;
@@ -33,15 +35,19 @@ export async function runScenario(env: Environment, spec: ScenarioSpec, target: 
     round: o.round,
     slowReplica: spec.fault === 'slow',
     ...(o.cpuProfDir !== undefined && target === 'promgate' && spec.profile === true ? { cpuProfDir: o.cpuProfDir } : {}),
+    promgateConfig: spec.promgateConfig,
   });
   const events: BenchEvent[] = [];
   try {
     const fault = spec.fault === undefined ? undefined : env.fault(spec.fault);
     if (spec.fault !== undefined && fault === undefined) throw new Error(`${spec.name}: this environment cannot inject "${spec.fault}"`);
+    const truthUrl = env.truthUrl;
+    if (spec.answerCheck !== undefined && truthUrl === undefined) throw new Error(`${spec.name}: this environment has no replica to judge answers against`);
     await env.counter.start();
     await env.queryLog?.start();
     const meter = fe.pid !== undefined ? new UsageMeter(fe.pid) : undefined;
     const t0 = performance.now();
+    const startedAtMs = Date.now();
     const load = runLoad({
       url: fe.url,
       target,
@@ -57,6 +63,13 @@ export async function runScenario(env: Environment, spec: ScenarioSpec, target: 
     const usage = meter?.stop();
     const upstreamEvaluations = await env.counter.finish();
     const logged = env.queryLog === undefined ? null : await env.queryLog.finish();
+    let answerHoles: AnswerHoles | undefined;
+    if (spec.answerCheck !== undefined && truthUrl !== undefined) {
+      const recoveredAt = t0 + (events.at(-1)?.atMs ?? 0);
+      const wait = recoveredAt + spec.answerCheck.afterRecoveryMs - performance.now();
+      if (wait > 0) await sleep(wait);
+      answerHoles = await judgeAnswers({ url: fe.url, truthUrl, spec: spec.answerCheck, fromMs: startedAtMs + spec.answerCheck.skipMs });
+    }
     return {
       records,
       run: {
@@ -67,6 +80,7 @@ export async function runScenario(env: Environment, spec: ScenarioSpec, target: 
         summary: summarize(records, o.durationMs),
         upstreamEvaluations,
         rangePoints: rangePointsOf(askedRangePoints, logged?.points ?? null),
+        ...(answerHoles !== undefined ? { answerHoles } : {}),
         ...(usage !== undefined ? { usage } : {}),
         buckets: bucketize(records, bucketMsFor(o.durationMs), o.durationMs),
         events,

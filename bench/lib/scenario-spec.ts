@@ -1,3 +1,4 @@
+import type { AnswerCheckSpec } from './answer-check.js';
 import type { FaultKind } from './environment.js';
 import type { LoadRequest } from './load.js';
 import type { QuerySet } from './queries.js';
@@ -23,6 +24,10 @@ export interface ScenarioSpec {
   /** The request templates for one run, built at the run's start. */
   requests(ctx: ScenarioContext): LoadRequest[];
   fault?: FaultKind;
+  /** After the load and the fault's recovery, judge answers against a replica the fault never touched. */
+  answerCheck?: AnswerCheckSpec;
+  /** promgate config keys for this scenario, next to the replicas (e.g. `{ ha: { probe_interval: '1s' } }`). */
+  promgateConfig?: Readonly<Record<string, unknown>>;
   /** Profile promgate during this scenario when --cpu-prof is given. */
   profile?: boolean;
   /** Goals, given every run (all targets, all rounds) and the promgate/HAProxy ratio. */

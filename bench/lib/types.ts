@@ -100,6 +100,20 @@ export interface RangePoints {
   share: number | null;
 }
 
+/**
+ * Answers judged against a replica that never stopped (outage scenario, see answer-check.ts): an
+ * answer has holes when a series misses a step the truth has, or holds it with another value.
+ */
+export interface AnswerHoles {
+  /** Answers judged: the front end and the truth both answered with a matrix. */
+  answers: number;
+  withHoles: number;
+  /** Requests not judged because the front end (or the truth) did not answer with a matrix. */
+  failed: number;
+  /** withHoles / answers; `null` when no answer was judged. */
+  share: number | null;
+}
+
 /** One target in one round of one scenario: the unit of the A B A B interleaving. */
 export interface ScenarioRun {
   scenario: string;
@@ -112,6 +126,8 @@ export interface ScenarioRun {
   upstreamEvaluations: number | null;
   /** Range points asked vs evaluated; `null` when the replicas keep no query log (remote mode). */
   rangePoints?: RangePoints | null;
+  /** Answers judged after the run's fault; only scenarios that judge answers (outage). */
+  answerHoles?: AnswerHoles;
   /** Of the front-end process (promgate or HAProxy), when measured. */
   usage?: ProcessUsage;
   buckets?: TimeBucket[];
@@ -136,6 +152,8 @@ export interface TargetResult {
   upstreamEvaluations: number | null;
   /** Summed over rounds (share of the sums); `null` when not measured in every round. */
   rangePoints?: RangePoints | null;
+  /** Summed over rounds; only scenarios that judge answers (outage). */
+  answerHoles?: AnswerHoles;
   /** Summed over rounds. */
   cpuSeconds: number | null;
   /** Peak over rounds. */

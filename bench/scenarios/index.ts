@@ -4,6 +4,7 @@ import { burstScenario } from './burst.js';
 import { dashboardScenario } from './dashboard.js';
 import { failoverScenario } from './failover.js';
 import { missScenario } from './miss.js';
+import { outageScenario } from './outage.js';
 
 export function scenarioFor(name: ScenarioName): ScenarioSpec {
   switch (name) {
@@ -17,6 +18,8 @@ export function scenarioFor(name: ScenarioName): ScenarioSpec {
       return failoverScenario('freeze');
     case 'failover-slow':
       return failoverScenario('slow');
+    case 'outage':
+      return outageScenario();
     case 'burst':
       return burstScenario();
   }

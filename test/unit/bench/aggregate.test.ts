@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateScenario, failuresOf, p99DuringFault } from '../../../bench/lib/aggregate.js';
+import { aggregateScenario, answerHolesOfTarget, failuresOf, p99DuringFault } from '../../../bench/lib/aggregate.js';
 import { buildCharts, timestampDir } from '../../../bench/lib/output.js';
 import { bucketMsFor } from '../../../bench/lib/run-scenario.js';
 import type { RunData } from '../../../bench/lib/scenario-spec.js';
@@ -51,6 +51,19 @@ describe('aggregateScenario', () => {
     expect(pg.latency.p99).toBe(1);
     expect(r.ratioPerRound).toEqual([2, 2]);
     expect(r.ratio).toBe(2);
+  });
+
+  it('sums judged answers over rounds per target, and leaves them out where none were judged', () => {
+    const judged = (d: RunData, withHoles: number): RunData => ({ ...d, run: { ...d.run, answerHoles: { answers: 18, withHoles, failed: 0, share: withHoles / 18 } } });
+    const data = [judged(runData('promgate', 0, [1]), 0), judged(runData('haproxy', 0, [1]), 9), judged(runData('promgate', 1, [1]), 0), judged(runData('haproxy', 1, [1]), 6)];
+    const r = aggregateScenario(spec, data);
+    expect(r.results.map((t) => t.answerHoles)).toEqual([
+      { answers: 36, withHoles: 0, failed: 0, share: 0 },
+      { answers: 36, withHoles: 15, failed: 0, share: 15 / 36 },
+    ]);
+    expect(answerHolesOfTarget(data, 'haproxy')?.share).toBe(15 / 36);
+    expect(answerHolesOfTarget(data, 'other')).toBeUndefined();
+    expect('answerHoles' in aggregateScenario(spec, [runData('promgate', 0, [1])]).results[0]!).toBe(false);
   });
 
   it('an unknown evaluation count in any round makes the total unknown', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_SCENARIOS, DEFAULT_DURATION_MS, parseBenchArgs, parseDuration, parseTarget, parseUrl, type BenchOptions } from '../../../bench/lib/args.js';
+import { ALL_SCENARIOS, DEFAULT_DURATION_MS, LONG_SCENARIOS, parseBenchArgs, parseDuration, parseTarget, parseUrl, type BenchOptions } from '../../../bench/lib/args.js';
 
 function options(argv: string[]): BenchOptions {
   const parsed = parseBenchArgs(argv);
@@ -17,12 +17,20 @@ describe('parseBenchArgs', () => {
   it('defaults to a local run of every scenario, 10 s × 2 rounds', () => {
     const o = options([]);
     expect(o).toMatchObject({ durationMs: DEFAULT_DURATION_MS, rounds: 2, replicas: 2, quick: false, targets: [], cpuProf: false, connections: undefined });
-    expect(o.scenarios).toEqual([...ALL_SCENARIOS]);
+    expect(o.scenarios).toEqual([...ALL_SCENARIOS, ...LONG_SCENARIOS]);
+    expect(o.scenarios.at(-1)).toBe('outage');
   });
 
   it('--quick shortens runs, but explicit flags still win', () => {
     expect(options(['--quick'])).toMatchObject({ durationMs: 2000, rounds: 1, quick: true });
     expect(options(['--quick', '--duration', '3s', '--rounds=2'])).toMatchObject({ durationMs: 3000, rounds: 2 });
+  });
+
+  it('--quick leaves the long outage scenario out unless it is named', () => {
+    expect(options(['--quick']).scenarios).toEqual([...ALL_SCENARIOS]);
+    expect(options(['--quick']).scenarios).not.toContain('outage');
+    expect(options(['--quick', '--scenarios', 'outage']).scenarios).toEqual(['outage']);
+    expect(options(['--scenarios', 'dashboard,outage']).scenarios).toEqual(['dashboard', 'outage']);
   });
 
   it('expands failover into its variants and keeps the order given', () => {
@@ -46,6 +54,8 @@ describe('parseBenchArgs', () => {
     expect(withChaos.chaosStop).toBe('systemctl stop prometheus@2');
     expect(usageError(['--promgate', 'http://a:1', '--scenarios', 'failover-freeze'])).toMatch(/local replicas/);
     expect(usageError(['--promgate', 'http://a:1', '--scenarios', 'failover'])).toMatch(/chaos-stop/);
+    // outage judges answers against the replica the fault spares: only a local run knows which.
+    expect(usageError(['--promgate', 'http://a:1', '--scenarios', 'outage'])).toMatch(/outage needs local replicas/);
   });
 
   it.each([
@@ -65,6 +75,7 @@ describe('parseBenchArgs', () => {
     [['--promgate', 'http://a:1', '--target', 'promgate=http://b:2'], /given twice/],
     [['--promgate', 'http://a:1', '--cpu-prof'], /local mode/],
     [['--replicas', '1'], /at least 2 replicas/],
+    [['--replicas', '1', '--scenarios', 'miss,outage'], /outage needs at least 2 replicas/],
   ])('%j is a usage error', (argv, message) => {
     expect(usageError(argv)).toMatch(message);
   });

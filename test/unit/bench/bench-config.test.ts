@@ -27,4 +27,9 @@ describe('promgateConfig', () => {
       ],
     });
   });
+
+  it("adds a scenario's own keys next to the replicas (outage: faster coverage probe, short freshness)", () => {
+    const cfg = parse(promgateConfig(['http://127.0.0.1:9090'], { ha: { probe_interval: '1s' }, cache: { freshness: '5s' } })) as unknown;
+    expect(cfg).toEqual({ replicas: [{ url: 'http://127.0.0.1:9090', name: 'replica-0' }], ha: { probe_interval: '1s' }, cache: { freshness: '5s' } });
+  });
 });

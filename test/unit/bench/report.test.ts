@@ -68,6 +68,28 @@ describe('renderMarkdown', () => {
     expect(noRanges).not.toContain('Range points');
   });
 
+  it('gives the share of answers with holes per target when the scenario judged answers, and nothing otherwise', () => {
+    const outage = RESULTS.scenarios[0]!;
+    const withHoles = renderMarkdown({
+      ...RESULTS,
+      scenarios: [
+        {
+          ...outage,
+          scenario: 'outage',
+          results: [
+            { ...outage.results[0]!, answerHoles: { answers: 36, withHoles: 0, failed: 0, share: 0 } },
+            { ...outage.results[1]!, answerHoles: { answers: 35, withHoles: 18, failed: 1, share: 18 / 35 } },
+          ],
+        },
+      ],
+    });
+    expect(withHoles).toContain(
+      'Answers with holes after the outage (judged against the never-stopped replica: a series misses a step it has, or a value differs): ' +
+        'promgate **0%** (0 / 36), haproxy **51.4%** (18 / 35; 1 not answered)\n',
+    );
+    expect(md).not.toContain('Answers with holes');
+  });
+
   it('keeps a pipe in a description from breaking the layout', () => {
     expect(md).toContain('heavy range panels \\| sliding windows');
   });
