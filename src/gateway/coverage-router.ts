@@ -44,7 +44,8 @@ export class CoverageRouter {
 
   /** query (time defaults to now) and query_range, on the client's own grid. */
   forQuery(n: Extract<NormalizedRequest, { endpoint: 'query' | 'query_range' }>, nowMs: number): QueryRoute {
-    if (!this.#cfg.enabled) return ANY;
+    // The common case, replicas with no known hole: nothing to analyse.
+    if (!this.#cfg.enabled || !this.#deps.map.hasGaps) return ANY;
     const analysis = this.#deps.analyze(n.query);
     if (!analysis.ok) return ANY;
     // Prometheus evaluates start, start + step, … up to end: the last step may fall short of end.
@@ -71,7 +72,7 @@ export class CoverageRouter {
    * (exact); when every live replica has one, they are all asked and their answers merged.
    */
   forTimeRange(params: readonly (readonly [string, string])[]): QueryRoute | { readonly kind: 'union' } {
-    if (!this.#cfg.enabled) return ANY;
+    if (!this.#cfg.enabled || !this.#deps.map.hasGaps) return ANY;
     const start = timeParam(params, 'start') ?? -Infinity;
     const end = timeParam(params, 'end') ?? Infinity;
     const span = { start: Math.min(start, end), end: Math.max(start, end) + 1 };
@@ -83,7 +84,7 @@ export class CoverageRouter {
 
   /** /federate reads the last lookback delta before now. */
   forFederate(nowMs: number): QueryRoute {
-    if (!this.#cfg.enabled) return ANY;
+    if (!this.#cfg.enabled || !this.#deps.map.hasGaps) return ANY;
     const span = { start: nowMs - this.#cfg.lookback_delta, end: nowMs + 1 };
     const candidates = this.candidates();
     const clear = candidates.filter((c) => !overlaps(c.gaps, span));

@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { constants as zlibConstants, deflate, gunzipSync, gzip, inflateSync } from 'node:zlib';
+import { constants as zlibConstants, deflate, gunzip, gzip, inflate } from 'node:zlib';
 import type { CacheObserver, CacheResult } from '../cache/cache-observer.js';
 import { Coalescer } from '../cache/coalescer.js';
 import type { CacheStore } from '../cache/cache-store.js';
@@ -103,18 +103,30 @@ export class Gateway {
       affinityKey: req.route.endpoint === 'federate' && this.#deps.coverage ? 'federate' : undefined,
     };
     const passthrough = (header?: CacheResult) => this.#passthrough(req, upstream, ctx, header);
+    // The replicas holding all the data failed, or answered a 5xx: another replica answers, with a
+    // warning, rather than no answer while one replica is up. Asked uncompressed, so the warning
+    // can be written, then coded as the client asked.
+    const fallback = async (): Promise<UpstreamAnswer> => {
+      const { 'accept-encoding': _ae, ...headers } = upstream.headers;
+      const answer = await bufferWhole(await this.#deps.runner.run({ ...upstream, headers }, { ...ctx, only: undefined, signal: req.clientSignal() }));
+      return encodeFor(req, withWarning(answer, `promgate: the replicas holding all the data this query reads did not answer; ${answer.replica} answered, and it has a hole there`));
+    };
     try {
       if (route.kind === 'union') return await this.#union(req, upstream, stickyKey);
       if (route.kind === 'split' && normalized && (normalized.endpoint === 'query' || normalized.endpoint === 'query_range')) {
         return await this.#split(req, normalized, route, cost);
       }
       switch (plan.kind) {
-        case 'passthrough':
+        case 'passthrough': {
           if (plan.cacheHeader) this.#deps.observer.result(req.route.endpoint, plan.cacheHeader);
-          return await passthrough(plan.cacheHeader);
-        case 'shared':
+          const answer = await passthrough(plan.cacheHeader);
+          return route.kind === 'only' && answer.statusCode >= 500 ? await fallback() : answer;
+        }
+        case 'shared': {
           if (this.#shared.isUnshareable(plan.key)) return await passthrough();
-          return await this.#sharedAnswer(req, plan, upstream, ctx, route, readsUntil(normalized, route, this.#deps.clock.now()));
+          const answer = await this.#sharedAnswer(req, plan, upstream, ctx, route, readsOf(normalized, route, this.#deps.clock.now()));
+          return route.kind === 'only' && answer.statusCode >= 500 ? await fallback() : answer;
+        }
         case 'range': {
           if (this.#shared.isUnshareable(plan.key)) return await passthrough();
           if (!this.#cfg.coalesce) return await this.#range(req, plan, req.clientSignal());
@@ -124,14 +136,14 @@ export class Gateway {
         }
       }
     } catch (err) {
-      // An answer too large to share: this request fetches its own, streamed.
-      if (err instanceof UnshareableAnswerError) return passthrough();
-      // The replicas holding all the data failed: a replica with a hole answers, and says so,
-      // rather than no answer while one replica is up.
-      if (route.kind === 'only' && isReplicaFailure(err) && !req.clientSignal().aborted) {
-        const answer = await this.#passthrough(req, upstream, { ...ctx, only: undefined });
-        return withWarning(answer, `promgate: the replicas holding all the data this query reads did not answer; ${answer.replica} answered, and it has a hole there`);
+      // An answer too large to share: this request fetches its own, streamed, from where coverage
+      // says; and the next identical ones skip sharing for a while.
+      if (err instanceof UnshareableAnswerError) {
+        if (plan.kind !== 'passthrough') this.#shared.markUnshareable(plan.key);
+        const own = plan.kind === 'range' ? this.#route(req, normalized) : route;
+        return this.#passthrough(req, upstream, { ...ctx, only: own.kind === 'only' ? new Set(own.replicas) : ctx.only });
       }
+      if (route.kind === 'only' && isReplicaFailure(err) && !req.clientSignal().aborted) return fallback();
       throw err;
     }
   }
@@ -168,9 +180,20 @@ export class Gateway {
     const only = (slice: Slice) => new Set(slice.complete && route.window && route.candidates ? coveringSlice(slice, route.window, route.candidates) : [slice.replica]);
     if (n.endpoint === 'query') {
       const slice = route.slices[0]!;
-      const answer = await this.#deps.runner.run(toUpstream(req, cost), { signal: req.clientSignal(), only: only(slice) });
-      const warning = incompleteWarning(route.slices);
-      return warning ? withWarning(answer, warning) : answer;
+      const { 'accept-encoding': _ae, ...headers } = toUpstream(req, cost).headers;
+      const plain = { ...toUpstream(req, cost), headers };
+      let answer: UpstreamAnswer;
+      let slices = route.slices;
+      try {
+        answer = await bufferWhole(await this.#deps.runner.run(plain, { signal: req.clientSignal(), only: only(slice) }));
+        if (answer.statusCode >= 500) throw new UpstreamUnavailableError(`replica ${answer.replica} answered ${answer.statusCode}`);
+      } catch (err) {
+        if (!isReplicaFailure(err) || req.clientSignal().aborted) throw err;
+        answer = await bufferWhole(await this.#deps.runner.run(plain, { signal: req.clientSignal() }));
+        slices = [{ ...slice, complete: false, replica: answer.replica }];
+      }
+      const warning = incompleteWarning(slices);
+      return encodeFor(req, warning ? withWarning(answer, warning) : answer);
     }
     const parts = await Promise.all(
       route.slices.map(async (slice) => {
@@ -178,7 +201,9 @@ export class Gateway {
         const part = route.slices.length === 1 ? n : { ...n, query: route.sliceQuery ?? n.query, start: slice.start, end: slice.end };
         const ask = (only: ReadonlySet<string> | undefined) => this.#deps.runner.run(rangePartRequest(req, part, cost), { signal: req.clientSignal(), only });
         try {
-          return { slice, answer: await bufferWhole(await ask(only(slice))) };
+          const answer = await bufferWhole(await ask(only(slice)));
+          if (answer.statusCode >= 500) throw new UpstreamUnavailableError(`replica ${answer.replica} answered ${answer.statusCode}`);
+          return { slice, answer };
         } catch (err) {
           if (!isReplicaFailure(err) || req.clientSignal().aborted) throw err;
           // The replicas that hold these steps failed: any live one answers them, marked incomplete.
@@ -212,19 +237,26 @@ export class Gateway {
     const settled = await Promise.allSettled(
       names.map(async (name) => bufferWhole(await this.#deps.runner.run(plain, { signal: req.clientSignal(), stickyKey, only: new Set([name]) }))),
     );
-    const answers = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const all = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    // A replica's 5xx is left out like a failure while another replica answered.
+    const fine = all.filter((a) => a.statusCode < 500);
+    const answers = fine.length > 0 ? fine : all;
     if (answers.length === 0) throw (settled[0] as PromiseRejectedResult | undefined)?.reason ?? new UnshareableAnswerError('no replica answered');
     return encodeFor(req, unionMetadata(endpoint, answers));
   }
 
-  /** Whether `replica`'s answer for `route` may be kept: probes have verified what it read. */
-  #verified(replica: string, route: Route, readsUntil: number): boolean {
+  /**
+   * Whether `replica`'s answer may be kept: probes have verified it held everything read in
+   * `reads` (a query's data window). Answers that read no particular time (labels, metadata) are
+   * short-lived and need none.
+   */
+  #verified(replica: string, reads: { start: number; end: number } | undefined): boolean {
     const coverage = this.#deps.coverage;
-    if (!coverage || route.kind === 'union' || route.kind === 'split') return route.kind !== 'split';
+    if (!coverage || !reads) return true;
     const state = coverage.map.of(replica);
     // Alone, a replica has nobody to be compared with: what it holds is all there is.
     if (!state || coverage.map.names.length < 2) return true;
-    return (state.probedUntil ?? -Infinity) >= readsUntil && !coverage.map.gapsOf(replica).some((g) => g.end > readsUntil - (route.window?.beforeMs ?? 0) && g.start < readsUntil);
+    return (state.probedUntil ?? -Infinity) >= reads.end && !coverage.map.gapsOf(replica).some((g) => g.end > reads.start && g.start < reads.end);
   }
 
   /**
@@ -279,7 +311,7 @@ export class Gateway {
     upstream: UpstreamRequest,
     ctx: Omit<RunContext, 'signal'>,
     route: Route,
-    readsUntil: number,
+    reads: { start: number; end: number } | undefined,
   ): Promise<UpstreamAnswer> {
     const endpoint = req.route.endpoint;
     if (plan.ttlMs !== undefined) {
@@ -302,7 +334,9 @@ export class Gateway {
     const answer = shared;
     if (plan.ttlMs !== undefined) {
       this.#deps.observer.result(endpoint, 'miss');
-      if (!joined && answer.statusCode === 200 && !hasAnnotations(decoded(answer)) && this.#verified(answer.replica, route, readsUntil)) this.#keep(plan.key, answer, plan.ttlMs);
+      if (!joined && answer.statusCode === 200 && route.kind !== 'split' && this.#verified(answer.replica, reads) && !hasAnnotations(await decoded(answer))) {
+        this.#keep(plan.key, answer, plan.ttlMs);
+      }
     }
     return withCacheHeader(answer, plan.ttlMs !== undefined ? 'miss' : undefined);
   }
@@ -345,11 +379,11 @@ export class Gateway {
             }),
           );
           const stitched = stitchSlices(answers);
-          const verified = answers.every((a) => a.slice.complete && this.#verified(a.answer.replica, ANY, a.slice.end + plan.analysis.lookaheadMs));
+          const verified = answers.every((a) => a.slice.complete && this.#verified(a.answer.replica, partReads(plan.analysis, a.slice, route)));
           return { ...stitched, seconds: answers.reduce((t, a) => t + a.answer.seconds, 0), replica: describeSlices(route.slices), verified };
         }
         const answer = await fetchOne(part, route.kind === 'only' ? new Set(route.replicas) : undefined);
-        return { ...answer, verified: this.#verified(answer.replica, route, extent.end + plan.analysis.lookaheadMs) };
+        return { ...answer, verified: this.#verified(answer.replica, partReads(plan.analysis, extent, route)) };
       };
       try {
         return await covered();
@@ -388,6 +422,8 @@ export class Gateway {
 }
 
 const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
 const deflateAsync = promisify(deflate);
 
 /**
@@ -442,20 +478,28 @@ function ownCopy(answer: SharedAnswer): BufferedAnswer {
   throw new UnshareableAnswerError('answer larger than upstream.max_buffered_response_bytes');
 }
 
-/** The last time a query reads (its last step plus any lookahead); now for anything else. */
-function readsUntil(n: NormalizedRequest | undefined, route: Route, nowMs: number): number {
-  const after = route.kind !== 'union' ? (route.window?.afterMs ?? 0) : 0;
-  if (n?.endpoint === 'query') return (n.time ?? nowMs) + after;
-  if (n?.endpoint === 'query_range') return n.end + after;
-  return nowMs;
+/** The time a query reads (its data window over all its steps), or undefined for anything else. */
+function readsOf(n: NormalizedRequest | undefined, route: Route, nowMs: number): { start: number; end: number } | undefined {
+  const w = route.kind !== 'union' ? route.window : undefined;
+  const before = w?.beforeMs ?? 0;
+  const after = w?.afterMs ?? 0;
+  if (n?.endpoint === 'query') return { start: (n.time ?? nowMs) - before, end: (n.time ?? nowMs) + after + 1 };
+  if (n?.endpoint === 'query_range') return { start: n.start - before, end: n.end + after + 1 };
+  return undefined;
+}
+
+/** What a range part reads: its steps' windows (pins are checked by routing). */
+function partReads(analysis: { lookbehindMs: number; lookaheadMs: number }, part: { start: number; end: number }, route: Route): { start: number; end: number } {
+  const w = route.kind !== 'union' ? route.window : undefined;
+  return { start: part.start - (w?.beforeMs ?? analysis.lookbehindMs), end: part.end + (w?.afterMs ?? analysis.lookaheadMs) + 1 };
 }
 
 /** The body without its content coding, to look into (answers are kept as the replica sent them). */
-function decoded(answer: UpstreamAnswer): Buffer {
+async function decoded(answer: UpstreamAnswer): Promise<Buffer> {
   const coding = answer.headers['content-encoding'];
   try {
-    if (coding === 'gzip') return gunzipSync(answer.body);
-    if (coding === 'deflate') return inflateSync(answer.body);
+    if (coding === 'gzip') return await gunzipAsync(answer.body);
+    if (coding === 'deflate') return await inflateAsync(answer.body);
   } catch {
     // A body we cannot decode is not kept either: say it has annotations.
     return WARNINGS_MARK;

@@ -73,6 +73,11 @@ export class SharedFetcher {
     return tooLarge(answer);
   }
 
+  /** Remembers `key` as one whose answer is too large to share (a range answer built from too-large parts). */
+  markUnshareable(key: string): void {
+    this.#remember(key);
+  }
+
   #remember(key: string): void {
     this.#unshareable.delete(key);
     if (this.#unshareable.size >= UNSHAREABLE_KEYS) this.#unshareable.delete(this.#unshareable.keys().next().value!);

@@ -21,8 +21,12 @@ export function incompleteWarning(slices: readonly Slice[]): string | undefined 
 
 /** Which replica served which steps, for X-Promgate-Replica. */
 export function describeSlices(slices: readonly Slice[]): string {
-  return slices.map((s) => `${s.replica}[${iso(s.start)}..${iso(s.end)}]`).join(', ');
+  const shown = slices.slice(0, MAX_DESCRIBED).map((s) => `${s.replica}[${iso(s.start)}..${iso(s.end)}]`);
+  return slices.length > MAX_DESCRIBED ? `${shown.join(', ')}, … (${slices.length} slices)` : shown.join(', ');
 }
+
+/** A header line stays well under what clients accept (Node's 16 KiB for all headers). */
+const MAX_DESCRIBED = 8;
 
 /**
  * Stitches the answers of consecutive slices of one range query (Prometheus evaluates every step
@@ -71,6 +75,7 @@ export function withWarning(answer: UpstreamAnswer, warning: string): UpstreamAn
 }
 
 function iso(ms: number): string {
-  const s = formatTimestampMs(ms);
-  return new Date(Number(s) * 1000).toISOString();
+  const d = new Date(ms);
+  // Times past what a JavaScript Date holds (year 275760) are written as Prometheus would.
+  return Number.isNaN(d.getTime()) ? formatTimestampMs(ms) : d.toISOString();
 }

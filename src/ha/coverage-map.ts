@@ -19,6 +19,8 @@ export interface ReplicaCoverage {
   readonly suspect: Intervals;
   /** Up to where probes have verified this replica's data. */
   readonly probedUntil: number | undefined;
+  /** From where probes have verified it (Infinity: never). */
+  readonly probedFrom: number;
 }
 
 /**
@@ -33,11 +35,11 @@ export interface ReplicaCoverage {
  * part of a bucket, so buckets need not be as fine as the scrape interval.
  */
 export class CoverageMap {
-  readonly #state = new Map<string, { holes: Intervals; suspect: Intervals; probedUntil: number | undefined }>();
+  readonly #state = new Map<string, { holes: Intervals; suspect: Intervals; probedUntil: number | undefined; probedFrom: number; troubleAt: number }>();
   readonly #maxHoles: number;
 
   constructor(names: readonly string[], maxHoles: number) {
-    for (const name of names) this.#state.set(name, { holes: [], suspect: [], probedUntil: undefined });
+    for (const name of names) this.#state.set(name, { holes: [], suspect: [], probedUntil: undefined, probedFrom: Infinity, troubleAt: -Infinity });
     this.#maxHoles = maxHoles;
   }
 
@@ -58,7 +60,19 @@ export class CoverageMap {
     const s = this.#state.get(name);
     if (!s) return [];
     if (s.probedUntil === undefined && this.#anyProbed()) return EVERYWHERE;
-    return s.suspect.length === 0 ? s.holes : union(s.holes, s.suspect);
+    let gaps = s.suspect.length === 0 ? s.holes : union(s.holes, s.suspect);
+    // History before this replica's probes began, where another replica's reach further back, is
+    // unverified for it (it was down when the whole history was probed).
+    const earliest = Math.min(...[...this.#state.values()].map((o) => o.probedFrom));
+    if (s.probedFrom > earliest) gaps = union(gaps, [{ start: -Infinity, end: s.probedFrom }]);
+    return gaps;
+  }
+
+  /** Whether any replica has a known hole, suspect time, or was never probed while another was: else routing need not look. */
+  get hasGaps(): boolean {
+    const earliest = Math.min(...[...this.#state.values()].map((o) => o.probedFrom));
+    for (const s of this.#state.values()) if (s.holes.length > 0 || s.suspect.length > 0 || s.probedFrom > earliest) return true;
+    return this.someUnprobed;
   }
 
   /** Whether some replica has never answered a probe although another has. */
@@ -85,6 +99,7 @@ export class CoverageMap {
   markSuspect(name: string, fallbackFrom: number): void {
     const s = this.#state.get(name);
     if (!s) return;
+    s.troubleAt = Math.max(s.troubleAt, fallbackFrom);
     const from = Math.min(s.probedUntil ?? fallbackFrom, fallbackFrom);
     s.suspect = union(s.suspect, [{ start: from, end: Infinity }]);
   }
@@ -98,9 +113,6 @@ export class CoverageMap {
   applyProbe(probe: ProbeResult, healthyNow: (name: string) => boolean): Map<string, Intervals> {
     const found = new Map<string, Intervals>();
     if (probe.steps.length === 0) return found;
-    const first = probe.steps[0]!;
-    const last = probe.steps[probe.steps.length - 1]!;
-    const window: Interval = { start: first - probe.bucketMs, end: last + 1 };
     const most = new Map<number, number>();
     for (const counts of probe.counts.values()) {
       for (const [t, n] of counts) most.set(t, Math.max(most.get(t) ?? 0, n));
@@ -108,28 +120,53 @@ export class CoverageMap {
     // One replica alone has nobody to be compared with: its holes are neither found nor cleared
     // (its peer may be the one that is down right after it lost data). Its verified time moves on
     // only while nothing is suspect about it.
+    // A sample that lands a little late moves from one bucket to the next; a hole takes it away.
+    // So a bucket is a hole only when the deficit is not made up together with either neighbour,
+    // and only buckets with both neighbours in the probe are judged: the first and the last are
+    // judged by the probes before and after (recent probes overlap by two buckets).
+    const judged = probe.steps.slice(1, -1);
+    if (judged.length === 0) return found;
+    const verified: Interval = { start: judged[0]! - probe.bucketMs, end: judged[judged.length - 1]! + 1 };
     if (probe.counts.size < 2 && this.#state.size >= 2) {
       for (const name of probe.counts.keys()) {
         const s = this.#state.get(name);
-        if (s && s.suspect.length === 0 && healthyNow(name)) s.probedUntil = Math.max(s.probedUntil ?? -Infinity, window.end);
+        // Never probed: nothing to carry on from; something suspect: nobody to clear it with.
+        if (s && s.probedUntil !== undefined && s.suspect.length === 0 && healthyNow(name)) s.probedUntil = Math.max(s.probedUntil, verified.end);
       }
       return found;
     }
+    const verifiedEnd = verified.end;
+    const pairMost = (a: number, b: number) => {
+      let m = 0;
+      for (const c of probe.counts.values()) m = Math.max(m, (c.get(a) ?? 0) + (c.get(b) ?? 0));
+      return m;
+    };
     for (const [name, counts] of probe.counts) {
       const s = this.#state.get(name);
       if (!s) continue;
+      const n = (t: number | undefined) => (t === undefined ? 0 : (counts.get(t) ?? 0));
       const missing: Interval[] = [];
-      for (const t of probe.steps) {
-        const want = most.get(t) ?? 0;
-        if ((counts.get(t) ?? 0) < want) missing.push({ start: t - probe.bucketMs, end: t + 1 });
-      }
+      judged.forEach((t, i) => {
+        if (n(t) >= (most.get(t) ?? 0)) return;
+        // judged[i] is probe.steps[i + 1]: its neighbours are steps i and i + 2.
+        const before = probe.steps[i];
+        const after = probe.steps[i + 2];
+        const madeUpBefore = before !== undefined && n(before) + n(t) >= pairMost(before, t);
+        const madeUpAfter = after !== undefined && n(t) + n(after) >= pairMost(t, after);
+        if (!madeUpBefore && !madeUpAfter) missing.push({ start: t - probe.bucketMs, end: t + 1 });
+      });
       const holes = normalize(missing);
       const known = subtract(holes, s.holes);
       if (known.length > 0) found.set(name, known);
-      s.holes = coarsen(union(subtract(s.holes, [window]), holes), this.#maxHoles);
-      const healthyToTheEnd = healthyNow(name) && (counts.get(last) ?? 0) >= (most.get(last) ?? 0);
-      s.suspect = subtract(s.suspect, [healthyToTheEnd ? { start: window.start, end: Infinity } : window]);
-      s.probedUntil = Math.max(s.probedUntil ?? -Infinity, window.end);
+      s.holes = coarsen(union(subtract(s.holes, [verified]), holes), this.#maxHoles);
+      // Trouble seen before the verified end, and data again at its last judged bucket: the
+      // replica is back and scraping, so the time after it is trusted again.
+      // The trouble lies before the last judged bucket (whose samples may all predate it).
+      const lastJudged = judged[judged.length - 1]!;
+      const back = healthyNow(name) && s.troubleAt <= lastJudged - probe.bucketMs && n(lastJudged) >= (most.get(lastJudged) ?? 0);
+      s.suspect = subtract(s.suspect, [back ? { start: verified.start, end: Infinity } : verified]);
+      s.probedUntil = Math.max(s.probedUntil ?? -Infinity, verifiedEnd);
+      s.probedFrom = Math.min(s.probedFrom, verified.start);
     }
     return found;
   }

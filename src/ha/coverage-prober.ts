@@ -52,6 +52,10 @@ export class CoverageProber {
   #lastProbeAt: number | undefined;
   #lastError: string | undefined;
   #oldest: number | undefined;
+  #lastInitialAt = -Infinity;
+  #lastInitialHealthy = '';
+  /** Replicas whose whole history a first probe has covered. */
+  readonly #historyDone = new Set<string>();
   readonly #startTimes = new Map<string, string>();
 
   constructor(cfg: HaConfig, map: CoverageMap, deps: CoverageProberDeps) {
@@ -112,6 +116,8 @@ export class CoverageProber {
   }
 
   async #initial(): Promise<void> {
+    this.#lastInitialAt = this.#deps.clock.now();
+    this.#lastInitialHealthy = this.#map.names.filter((n) => this.#deps.healthy(n)).join('\u0000');
     const res = await this.#resolution();
     const now = this.#deps.clock.now();
     await this.#checkRestarts(now);
@@ -124,20 +130,37 @@ export class CoverageProber {
     // Coarse buckets over the whole history (one query per replica), then fine buckets where counts differ.
     const coarse = Math.max(res, ceilTo(Math.ceil((to - from) / MAX_STEPS), res));
     const first = await this.#probe(from + coarse, to, coarse);
+    // A history is verified when compared with another replica's (or when there is no other).
+    for (const r of first) if (r.counts.size >= Math.min(2, this.#map.names.length)) for (const name of r.counts.keys()) this.#historyDone.add(name);
     if (coarse === res) return;
     const differ = differingBuckets(first, coarse);
-    for (const d of differ) await this.#probe(d.start + res, Math.min(to, d.end - 1), res);
+    // One fine step more on each side: a probe's first and last steps are not judged.
+    for (const d of differ) await this.#probe(d.start, Math.min(to, d.end - 1 + res), res);
   }
 
   async #recent(): Promise<void> {
     if (this.#stopped) return;
-    // A replica that answered no probe yet (down at start) gets the whole history probed.
-    if (this.#oldest === undefined || this.#map.someUnprobed) return this.#initial();
+    // A replica that answered no probe yet (down at start) gets the whole history probed once it
+    // is healthy, at most once a minute: that probe reads every probe sample in retention.
+    const now0 = this.#deps.clock.now();
+    const healthy = this.#map.names.filter((n) => this.#deps.healthy(n));
+    const healthyNow = healthy.join('\u0000');
+    // A history can only be verified against another replica's: nothing to do with one up.
+    const unprobedBack = healthy.length >= Math.min(2, this.#map.names.length) && healthy.some((n) => !this.#historyDone.has(n));
+    // At once when a replica came back since the last whole-history probe; else once a minute.
+    const due = healthyNow !== this.#lastInitialHealthy || now0 - this.#lastInitialAt >= 60_000;
+    if ((this.#oldest === undefined || unprobedBack) && due) {
+      this.#lastInitialAt = now0;
+      return this.#initial();
+    }
     const res = this.#resolutionMs ?? (await this.#resolution());
     const now = this.#deps.clock.now();
     await this.#checkRestarts(now);
     const to = floorTo(now - this.#settleMs(res), res);
-    const verified = this.#map.names.map((n) => this.#map.of(n)?.probedUntil ?? to - 10 * res);
+    // From where the least verified healthy replica stands (a replica that is down answers no
+    // probe: its outage is probed once it is back).
+    const up = this.#map.names.filter((n) => this.#deps.healthy(n));
+    const verified = (up.length > 0 ? up : this.#map.names).map((n) => this.#map.of(n)?.probedUntil ?? to - 10 * res);
     const from = Math.max(to - (MAX_STEPS - 1) * res, floorTo(Math.min(...verified), res) - 2 * res);
     if (to > from) await this.#probe(from + res, to, res);
   }
@@ -145,15 +168,18 @@ export class CoverageProber {
   /** Probes steps start..end (on `bucket`'s grid) on every replica, in chunks Prometheus accepts, and applies the result. */
   async #probe(start: number, end: number, bucket: number): Promise<ProbeResult[]> {
     const results: ProbeResult[] = [];
-    for (let chunkStart = start; chunkStart <= end; chunkStart += MAX_STEPS * bucket) {
+    // Chunks overlap by two steps: a probe's first and last steps are judged by its neighbours.
+    for (let chunkStart = start; chunkStart <= end; chunkStart += (MAX_STEPS - 2) * bucket) {
       const chunkEnd = Math.min(end, chunkStart + (MAX_STEPS - 1) * bucket);
       const steps: number[] = [];
       for (let t = chunkStart; t <= chunkEnd; t += bucket) steps.push(t);
       const query = `sum(count_over_time(${this.#cfg.probe_selector}[${bucket}ms]))`;
       const path = `/api/v1/query_range?${new URLSearchParams({ query, start: String(chunkStart / 1000), end: String(chunkEnd / 1000), step: `${bucket}ms` })}`;
       const counts = new Map<string, Map<number, number>>();
+      // Only replicas passing their checks: one answering before it is ready would have its
+      // outage skipped over by a window that starts where the others stand.
       await Promise.all(
-        this.#map.names.map(async (name) => {
+        this.#map.names.filter((name) => this.#deps.healthy(name)).map(async (name) => {
           const c = await this.#counts(name, path);
           if (c) counts.set(name, c);
         }),
@@ -184,7 +210,7 @@ export class CoverageProber {
     }
   }
 
-  /** The probe's step: the configured one, or the smallest global.scrape_interval of the replicas. */
+  /** The probe's step: the configured one, or the slowest scrape interval of any job on any replica. */
   async #resolution(): Promise<number> {
     if (this.#cfg.probe_resolution !== 'auto') return (this.#resolutionMs = this.#cfg.probe_resolution);
     const intervals = await Promise.all(
@@ -193,15 +219,19 @@ export class CoverageProber {
           const res = await this.#deps.get(name, '/api/v1/status/config', PROBE_TIMEOUT_MS);
           if (res.statusCode !== 200) return undefined;
           const yaml = (JSON.parse(res.body.toString('utf8')) as { data?: { yaml?: string } }).data?.yaml ?? '';
-          const doc = parseYaml(yaml) as { global?: { scrape_interval?: string } } | null;
-          return parsePrometheusDuration(doc?.global?.scrape_interval ?? '1m') ?? DEFAULT_SCRAPE_INTERVAL_MS;
+          const doc = parseYaml(yaml) as { global?: { scrape_interval?: string }; scrape_configs?: { scrape_interval?: string }[] } | null;
+          const global = parsePrometheusDuration(doc?.global?.scrape_interval ?? '1m') ?? DEFAULT_SCRAPE_INTERVAL_MS;
+          // The slowest job sets the bucket: every target then has a sample in every bucket, and a
+          // replica scraping it at another phase does not look short of samples.
+          const jobs = (doc?.scrape_configs ?? []).map((j) => (j.scrape_interval ? (parsePrometheusDuration(j.scrape_interval) ?? global) : global));
+          return Math.max(global, ...jobs);
         } catch {
           return undefined;
         }
       }),
     );
     const known = intervals.filter((n): n is number => n !== undefined && n > 0);
-    return (this.#resolutionMs = known.length > 0 ? Math.min(...known) : DEFAULT_SCRAPE_INTERVAL_MS);
+    return (this.#resolutionMs = known.length > 0 ? Math.max(...known) : DEFAULT_SCRAPE_INTERVAL_MS);
   }
 
   /** Samples of a step may land up to a scrape interval late (and a scrape takes time). */

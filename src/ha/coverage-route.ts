@@ -20,6 +20,9 @@ export type CoverageRoute =
   | { readonly kind: 'only'; readonly replicas: readonly string[] }
   | { readonly kind: 'split'; readonly slices: readonly Slice[] };
 
+/** Upstream requests one answer may be cut into. */
+export const MAX_SLICES = 32;
+
 /** Pure: `candidates` are the live replicas in preference order. */
 export function routeByCoverage(grid: Grid, window: DataWindow, candidates: readonly Candidate[]): CoverageRoute {
   const reads = windowOfRange(window, grid.start, grid.end).all;
@@ -27,7 +30,12 @@ export function routeByCoverage(grid: Grid, window: DataWindow, candidates: read
   if (clear.length === candidates.length) return { kind: 'any' };
   if (clear.length > 0) return { kind: 'only', replicas: clear.map((c) => c.name) };
   if (candidates.length === 0) return { kind: 'any' };
-  return { kind: 'split', slices: planSlices({ grid, window, replicas: candidates.map((c) => ({ name: c.name, holes: c.gaps })) }).slices };
+  const replicas = candidates.map((c) => ({ name: c.name, holes: c.gaps }));
+  const slices = planSlices({ grid, window, replicas }).slices;
+  if (slices.length <= MAX_SLICES) return { kind: 'split', slices };
+  // Holes so fragmented that exactness would take a request per fragment: one replica, the least
+  // damaged over the whole window, with a warning.
+  return { kind: 'split', slices: planSlices({ grid, window: { ...window, splittable: false }, replicas }).slices };
 }
 
 /** The candidates that hold everything `slice`'s steps read: who may serve it (failover included). */

@@ -192,17 +192,11 @@ export function planSlices(input: SplitPlanInput): SplitPlan {
       p = reach;
       continue;
     }
-    // No replica covers p, nor any step before nextCovered: pick per step, join equal neighbours.
-    let lo = p;
-    let current = leastDamaged(replicas, union([stepWindow(w, at(p))], w.pinned));
-    for (let i = p + 1; i <= nextCovered; i++) {
-      const r = i < nextCovered ? leastDamaged(replicas, union([stepWindow(w, at(i))], w.pinned)) : undefined;
-      if (r === current) continue;
-      slices.push(slice(lo, i, current.name, false));
-      if (r === undefined) break;
-      lo = i;
-      current = r;
-    }
+    // No replica covers p, nor any step before nextCovered: one slice, from the replica whose
+    // holes meet the run's reads least (a pick per step could cut a run into thousands of slices
+    // when holes alternate, each an upstream request).
+    const runReads = union(normalize([{ start: stepWindow(w, at(p)).start, end: stepWindow(w, at(nextCovered - 1)).end }]), w.pinned);
+    slices.push(slice(p, nextCovered, leastDamaged(replicas, runReads).name, false));
     p = nextCovered;
   }
   return { slices };

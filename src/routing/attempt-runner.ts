@@ -40,6 +40,8 @@ export interface StartedAttempt {
 export interface RoutableReplica extends Candidate {
   /** A health probe hangs: probably frozen. Avoided while another replica may take the request. */
   stalled?(): boolean;
+  /** Certainly out: failing its checks or breaker open (a half-open replica busy with its trial is not). */
+  gone?(): boolean;
   /** Undefined when its breaker does not admit the attempt: nothing was sent. */
   start(req: UpstreamRequest, signal: AbortSignal): StartedAttempt | undefined;
   latencyFor(req: UpstreamRequest): readonly LatencySamples[];
@@ -98,10 +100,13 @@ interface Active {
   readonly hedgeAfterMs: number;
   /** The budget this attempt holds a slot of, released when it ends. */
   readonly budget: AttemptBudget | undefined;
+  /** Another attempt was started in its place: it is not replaced twice. */
+  replaced: boolean;
 }
 
 /** A fault answer whose verdict waits for a second replica's opinion. */
 interface PendingFault {
+  readonly replica: RoutableReplica;
   readonly signature: string;
   readonly record: (verdict: Verdict) => void;
 }
@@ -205,7 +210,7 @@ class AttemptRace {
     this.#started++;
     const startedAt = this.deps.clock.now();
     const hedgeAfterMs = hedgeDelay(this.cfg.hedge, replica.latencyFor(this.req));
-    this.#active.set(replica, { replica, controller, startedAt, hedgeAfterMs, budget });
+    this.#active.set(replica, { replica, controller, startedAt, hedgeAfterMs, budget, replaced: false });
     const timeout = Math.max(1, Math.min(this.cfg.attempt_timeout, this.#deadlineAt - startedAt));
     const timer = this.deps.clock.setTimeout(
       () => controller.abort(new UpstreamTimeoutError(`replica ${replica.name} did not answer within ${timeout}ms`)),
@@ -229,12 +234,12 @@ class AttemptRace {
       (err: unknown) => {
         done();
         this.#report(replica, outcomeOf(err), startedAt);
-        this.#attemptFailed(err, attempt.record);
+        this.#attemptFailed(replica, err, attempt.record);
       },
     );
   }
 
-  #attemptFailed(err: unknown, record: (verdict: Verdict) => void): void {
+  #attemptFailed(replica: RoutableReplica, err: unknown, record: (verdict: Verdict) => void): void {
     const judged = judgeFault(err);
     if (judged.kind === 'neutral') record('neutral');
     else if (judged.kind === 'failure') record('failure');
@@ -245,7 +250,8 @@ class AttemptRace {
     if (judged.kind === 'neutral' && err instanceof AttemptCanceledError) return;
     this.#lastError = err;
     if (judged.kind === 'defer') {
-      const twinAt = this.#pendingFaults.findIndex((f) => f.signature === judged.signature);
+      // The same error from another replica: a replica retried on itself proves nothing.
+      const twinAt = this.#pendingFaults.findIndex((f) => f.signature === judged.signature && f.replica !== replica);
       if (twinAt >= 0) {
         const [twin] = this.#pendingFaults.splice(twinAt, 1) as [PendingFault];
         // Two replicas gave the same error to the same request: it is the request's fault, and it
@@ -254,7 +260,7 @@ class AttemptRace {
         record('neutral');
         return this.#succeed(judged.answer);
       }
-      this.#pendingFaults.push({ signature: judged.signature, record });
+      this.#pendingFaults.push({ replica, signature: judged.signature, record });
     }
     if (err instanceof UpstreamBadStatusError && isAnswer(err.cause)) this.#lastFaultAnswer = err.cause;
     if (this.#started < this.cfg.max_attempts && this.deps.clock.now() < this.#deadlineAt) {
@@ -285,18 +291,23 @@ class AttemptRace {
     const now = this.deps.clock.now();
     const live = new Set(this.replicas.live());
     const usable = new Set(this.#usable());
-    const stranded = [...this.#active.values()].filter((a) => !usable.has(a.replica));
-    if (stranded.length > 0) {
-      // Off a replica that is down or whose breaker opened: certain, free. Off one that only
-      // looks stalled: a guess, so it spends the hedge budget.
-      const certain = stranded.some((a) => !live.has(a.replica));
+    const isGone = (a: Active) => a.replica.gone?.() ?? !live.has(a.replica);
+    // Off a replica that is certainly out: free, and the stuck attempt is let go. Off one whose
+    // probe hangs while others may take the request: a guess, so it spends the hedge budget.
+    const gone = [...this.#active.values()].filter((a) => !a.replaced && isGone(a));
+    const stalled = [...this.#active.values()].filter((a) => !a.replaced && !isGone(a) && a.replica.stalled?.() === true && !usable.has(a.replica));
+    const stranded = gone[0] ?? stalled[0];
+    if (stranded) {
+      const certain = gone.length > 0;
       if (this.#launch(certain ? 'rescue' : 'hedge')) {
+        stranded.replaced = true;
+        if (certain) stranded.controller.abort(new AttemptCanceledError(`replica ${stranded.replica.name} is out`));
         this.deps.observer.rescue();
         return this.#watch();
       }
-      // Every attempt waits on a replica that went down or froze and none other may take the
-      // request (it was limited to some replicas): say so now rather than at the attempt timeout.
-      if (certain && stranded.length === this.#active.size && this.ctx.only !== undefined) {
+      // Every attempt waits on a replica that is out and none other may take the request (it
+      // was limited to some replicas): say so now rather than at the attempt timeout.
+      if (certain && [...this.#active.values()].every(isGone) && this.ctx.only !== undefined) {
         return this.#fail(new NoHealthyReplicaError('the replicas this request may use stopped answering'));
       }
     }

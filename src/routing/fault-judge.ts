@@ -5,7 +5,8 @@ import type { UpstreamAnswer } from '../upstream/upstream-types.js';
 /**
  * What a failed attempt says about its replica, as far as it can be told from that attempt alone:
  * - neutral: it was canceled (a lost hedge race, a client that left); says nothing;
- * - failure: a timeout, a transport error, a not-ready page, a 429: the replica's fault;
+ * - failure: a timeout, a transport error, a not-ready page, a 429: the replica's fault (only a
+ *   timeout took load: the others turned the request away);
  * - defer: Prometheus's own JSON error with a 5xx. It may be the replica's fault or the query's
  *   (a "query of death" that fails everywhere): another replica's answer to the same request decides.
  * `loadedReplica` says whether the replica did work for it, so whether trying elsewhere is a retry
@@ -26,7 +27,9 @@ export function judgeFault(err: unknown): FaultJudge {
       const errorType = prometheusErrorType(typeof contentType === 'string' ? contentType : undefined, answer.body);
       if (errorType !== undefined) return { kind: 'defer', loadedReplica: true, answer, signature: `${answer.statusCode}:${errorType}` };
     }
-    return { kind: 'failure', loadedReplica: true };
+    // A not-ready page, a proxy's 5xx, a 429: the replica turned the request away without
+    // evaluating it, so going elsewhere is a failover, not a retry that adds load.
+    return { kind: 'failure', loadedReplica: false };
   }
   return { kind: 'failure', loadedReplica: false };
 }

@@ -106,6 +106,11 @@ export class Replica extends EventEmitter {
     return this.#health.healthy && (this.#breaker?.admitting ?? true);
   }
 
+  /** Certainly out: failing its checks, or its breaker open (half-open with a trial out is not). */
+  gone(): boolean {
+    return !this.#health.healthy || this.breakerState === 'open';
+  }
+
   latency(latencyClass: string): LatencyWindow {
     let w = this.#latency.get(latencyClass);
     if (!w) {

@@ -17,9 +17,11 @@ function haConfig(ha: Record<string, unknown> = {}): HaConfig {
 
 /**
  * A CoverageMap with exactly these holes, filled the way the prober fills it: each hole [s, e) is
- * one probe of one bucket (e - s - 1 wide, at step e - 1) in which its replica has no sample and
- * every other replica one. Holes of different replicas must not meet (a probe window is re-verified
- * for every replica that answers it).
+ * one probe of three buckets (e - s - 1 wide, at steps e - 1 - width, e - 1, e - 1 + width) in which
+ * its replica lacks the sample of the middle one and every other replica has all three: only the
+ * middle step is judged (the first and last lack a neighbour), and its verified time is the hole.
+ * Holes of different replicas must not meet (a probe window is re-verified for every replica that
+ * answers it).
  */
 function mapWith(names: string[], holes: Record<string, Interval[]>): CoverageMap {
   const map = new CoverageMap(names, 100);
@@ -27,11 +29,13 @@ function mapWith(names: string[], holes: Record<string, Interval[]>): CoverageMa
   for (const { name, h } of all) {
     if (all.some((o) => o.name !== name && o.h.start <= h.end && h.start <= o.h.end)) throw new Error('holes of two replicas meet');
     const t = h.end - 1;
-    const counts = new Map(names.map((n) => [n, new Map(n === name ? [] : [[t, 1]])]));
-    map.applyProbe({ bucketMs: h.end - h.start - 1, steps: [t], counts }, () => true);
+    const b = h.end - h.start - 1;
+    const counts = new Map(names.map((n) => [n, new Map(n === name ? [[t - b, 1], [t + b, 1]] : [[t - b, 1], [t, 1], [t + b, 1]])]));
+    map.applyProbe({ bucketMs: b, steps: [t - b, t, t + b], counts }, () => true);
   }
-  // Replicas probed even when they have no holes.
-  map.applyProbe({ bucketMs: 1, steps: [T0 - 10_000_000], counts: new Map(names.map((n) => [n, new Map()])) }, () => true);
+  // Replicas probed (and their history verified alike) even when they have no holes.
+  const early = T0 - 10_000_000;
+  map.applyProbe({ bucketMs: 1, steps: [early - 1, early, early + 1], counts: new Map(names.map((n) => [n, new Map()])) }, () => true);
   return map;
 }
 
@@ -197,9 +201,22 @@ describe('CoverageRouter.forTimeRange (labels, label values, series)', () => {
   it('a replica no probe has reached is trusted nowhere', () => {
     const m = mapWith(['a', 'b'], {});
     const withC = new CoverageMap(['a', 'b', 'c'], 100);
-    withC.applyProbe({ bucketMs: 10, steps: [T0], counts: new Map([['a', new Map()], ['b', new Map()]]) }, () => true);
+    withC.applyProbe({ bucketMs: 10, steps: [T0 - 10, T0, T0 + 10], counts: new Map([['a', new Map()], ['b', new Map()]]) }, () => true);
     expect(router(m).forTimeRange([['start', sec(T0)]])).toEqual({ kind: 'any' });
     expect(router(withC).forTimeRange([['start', sec(T0)]])).toEqual({ kind: 'only', replicas: ['a', 'b'] });
+  });
+
+  it("a replica whose history was verified from a later time than the others' is trusted only after it (no hole or suspicion needed)", () => {
+    const m = new CoverageMap(['a', 'b', 'c'], 100);
+    const early = T0 - 10_000_000;
+    m.applyProbe({ bucketMs: 10, steps: [early - 10, early, early + 10], counts: new Map([['a', new Map()], ['b', new Map()]]) }, () => true);
+    // c compared with a from T0 - 10 on (c was down when the history was probed): no hole, no suspicion.
+    m.applyProbe({ bucketMs: 10, steps: [T0 - 10, T0, T0 + 10], counts: new Map([['a', new Map()], ['c', new Map()]]) }, () => true);
+    expect(m.of('c')).toMatchObject({ holes: [], suspect: [], probedFrom: T0 - 10 });
+    expect(m.hasGaps).toBe(true);
+    expect(router(m).forTimeRange([['start', sec(T0 - 100 * S)], ['end', sec(T0 - 50 * S)]])).toEqual({ kind: 'only', replicas: ['a', 'b'] });
+    expect(router(m).forTimeRange([['start', sec(T0 - 11)], ['end', sec(T0)]])).toEqual({ kind: 'only', replicas: ['a', 'b'] });
+    expect(router(m).forTimeRange([['start', sec(T0 - 10)], ['end', sec(T0 + 100 * S)]])).toEqual({ kind: 'any' });
   });
 
   it('any when disabled or when no replica is live', () => {
@@ -237,6 +254,9 @@ describe('CoverageRouter.forFederate', () => {
     const map = mapWith(['a', 'b'], HOLES);
     const r = router(map, { live: ['b'] });
     expect(r.map).toBe(map);
+    // The helper leaves exactly the holes meant.
+    expect(map.gapsOf('a')).toEqual(HOLES.a);
+    expect(map.gapsOf('b')).toEqual(HOLES.b);
     expect(r.candidates()).toEqual([{ name: 'b', gaps: HOLES.b }]);
   });
 });

@@ -20,10 +20,12 @@ export function covers(r: ReplicaHoles, w: DataWindow, t: number): boolean {
   return readsAt(w, t).every((x) => !inHole(r.holes, x));
 }
 
-/** Index of the replica missing the fewest ms of what t reads (ties: the earlier). */
-export function leastDamaged(replicas: readonly ReplicaHoles[], w: DataWindow, t: number): number {
-  const reads = readsAt(w, t);
-  const damage = replicas.map((r) => reads.filter((x) => inHole(r.holes, x)).length);
+/** Index of the replica missing the fewest ms of what the steps `ts` read together (ties: the earlier). */
+export function leastDamaged(replicas: readonly ReplicaHoles[], w: DataWindow, ...ts: number[]): number {
+  const reads = new Set<number>();
+  if (ts.length > 0) for (let x = Math.min(...ts) - w.beforeMs; x <= Math.max(...ts) + w.afterMs; x++) reads.add(x);
+  for (const p of w.pinned) for (let x = p.start; x < p.end; x++) reads.add(x);
+  const damage = replicas.map((r) => [...reads].filter((x) => inHole(r.holes, x)).length);
   return damage.indexOf(Math.min(...damage));
 }
 
@@ -36,7 +38,8 @@ export function gridSteps(g: Grid): number[] {
 /** Every (replica, complete) label a step may carry under the planner's rules. */
 function allowedLabels(replicas: readonly ReplicaHoles[], w: DataWindow, t: number): string[] {
   const ok = replicas.filter((r) => covers(r, w, t)).map((r) => `${r.name}:complete`);
-  return ok.length > 0 ? ok : [`${replicas[leastDamaged(replicas, w, t)]!.name}:incomplete`];
+  // A run of steps no replica covers is one slice, whichever replica it goes to.
+  return ok.length > 0 ? ok : ['incomplete'];
 }
 
 /** The fewest slices any valid plan has: a DP over steps of the fewest label changes. */

@@ -65,10 +65,11 @@ describe('planSlices: splitting', () => {
       ['100-140:a', '150-150:a!', '160-200:a'],
     ],
     [
-      'consecutive uncovered steps join per replica',
+      'a run of uncovered steps is one slice, to the replica least damaged over the whole run',
       { a: [i(120, 150), i(160, 171)], b: [i(125, 161)] },
-      // Damage (ms missing of 13 read): 130 a13 b8, 140 a13 b13, 150 a10 b13, 160 a3 b11, 170 a11 b1.
-      ['100-120:b', '130-130:b!', '140-160:a!', '170-170:b!', '180-200:b'],
+      // Per step a and b would alternate (130 b, 140-160 a, 170 b): three requests for five steps.
+      // Over the run's reads [124, 177) a misses 41 ms and b 36: one slice, b.
+      ['100-120:b', '130-170:b!', '180-200:b'],
     ],
     ['every replica has a hole over the whole window', { a: [i(0, 300)], b: [i(-INF, INF)] }, ['100-200:a!']],
     ['both holes swallow everything: the preferred one', { a: [i(-INF, INF)], b: [i(-INF, INF)] }, ['100-200:a!']],
