@@ -138,7 +138,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
   for (const r of replicas.all) {
     r.on('health', (state: 'up' | 'down') => (state === 'down' ? suspect(r.name) : config.ha.enabled && void prober.probeNow()));
     r.on('breaker', (state: string) => state === 'open' && suspect(r.name));
-    r.on('probe-failed', () => suspect(r.name));
+    r.on('probe-refused', () => suspect(r.name));
   }
 
   return {
@@ -149,7 +149,10 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
       await healthChecker.start();
       // Coverage is known before the first query is routed, within reason: a replica that hangs
       // the first probe must not keep promgate from starting.
-      if (config.ha.enabled) await Promise.race([prober.start(), new Promise((r) => clock.setTimeout(() => r(undefined), 15_000))]);
+      if (!config.ha.enabled) return;
+      let timer: ReturnType<typeof clock.setTimeout> | undefined;
+      await Promise.race([prober.start(), new Promise((r) => (timer = clock.setTimeout(() => r(undefined), 15_000)))]);
+      if (timer) clock.clearTimeout(timer);
     },
     async listen(address = config.listen_address) {
       const { host, port } = splitAddress(address);

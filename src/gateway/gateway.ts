@@ -12,6 +12,7 @@ import { AnalysisMemo } from '../promql/index.js';
 import { type NormalizedRequest, normalizeRequest, parseForm, type ProxyRoute } from '../query/index.js';
 import type { AttemptRunner, RunContext } from '../routing/attempt-runner.js';
 import { formatTimestampMs, hasAnnotations, type Extent } from '../timeseries/index.js';
+import { classifyAnswer } from '../upstream/answer-class.js';
 import type { UpstreamAnswer, UpstreamRequest } from '../upstream/upstream-types.js';
 import { type Plan, planRequest } from './cache-plan.js';
 import { clientIdentity, wantsNoCache } from './client-identity.js';
@@ -108,7 +109,11 @@ export class Gateway {
     // can be written, then coded as the client asked.
     const fallback = async (): Promise<UpstreamAnswer> => {
       const { 'accept-encoding': _ae, ...headers } = upstream.headers;
-      const answer = await bufferWhole(await this.#deps.runner.run({ ...upstream, headers }, { ...ctx, only: undefined, signal: req.clientSignal() }));
+      // The others: the replicas that held the data just failed.
+      const others = this.#deps.coverage?.candidates().map((c) => c.name).filter((n) => !ctx.only?.has(n)) ?? [];
+      const answer = await bufferWhole(
+        await this.#deps.runner.run({ ...upstream, headers }, { ...ctx, only: others.length > 0 ? new Set(others) : undefined, signal: req.clientSignal() }),
+      );
       return encodeFor(req, withWarning(answer, `promgate: the replicas holding all the data this query reads did not answer; ${answer.replica} answered, and it has a hole there`));
     };
     try {
@@ -120,12 +125,12 @@ export class Gateway {
         case 'passthrough': {
           if (plan.cacheHeader) this.#deps.observer.result(req.route.endpoint, plan.cacheHeader);
           const answer = await passthrough(plan.cacheHeader);
-          return route.kind === 'only' && answer.statusCode >= 500 ? await fallback() : answer;
+          return route.kind === 'only' && replicaFaultAnswer(answer) ? await fallback() : answer;
         }
         case 'shared': {
           if (this.#shared.isUnshareable(plan.key)) return await passthrough();
           const answer = await this.#sharedAnswer(req, plan, upstream, ctx, route, readsOf(normalized, route, this.#deps.clock.now()));
-          return route.kind === 'only' && answer.statusCode >= 500 ? await fallback() : answer;
+          return route.kind === 'only' && replicaFaultAnswer(answer) ? await fallback() : answer;
         }
         case 'range': {
           if (this.#shared.isUnshareable(plan.key)) return await passthrough();
@@ -141,6 +146,13 @@ export class Gateway {
       if (err instanceof UnshareableAnswerError) {
         if (plan.kind !== 'passthrough') this.#shared.markUnshareable(plan.key);
         const own = plan.kind === 'range' ? this.#route(req, normalized) : route;
+        if (own.kind === 'split') {
+          // A streamed answer cannot be stitched: it comes whole from the replica serving most of
+          // the window, and a header says it may be incomplete (its body cannot carry a warning).
+          const most = [...own.slices].sort((a, b) => b.end - b.start - (a.end - a.start))[0]!;
+          const answer = await this.#passthrough(req, upstream, { ...ctx, only: new Set([most.replica]) });
+          return { ...answer, headers: { ...answer.headers, 'x-promgate-incomplete': 'true' } };
+        }
         return this.#passthrough(req, upstream, { ...ctx, only: own.kind === 'only' ? new Set(own.replicas) : ctx.only });
       }
       if (route.kind === 'only' && isReplicaFailure(err) && !req.clientSignal().aborted) return fallback();
@@ -186,7 +198,7 @@ export class Gateway {
       let slices = route.slices;
       try {
         answer = await bufferWhole(await this.#deps.runner.run(plain, { signal: req.clientSignal(), only: only(slice) }));
-        if (answer.statusCode >= 500) throw new UpstreamUnavailableError(`replica ${answer.replica} answered ${answer.statusCode}`);
+        if (replicaFaultAnswer(answer)) throw new UpstreamUnavailableError(`replica ${answer.replica} answered ${answer.statusCode}`);
       } catch (err) {
         if (!isReplicaFailure(err) || req.clientSignal().aborted) throw err;
         answer = await bufferWhole(await this.#deps.runner.run(plain, { signal: req.clientSignal() }));
@@ -202,7 +214,7 @@ export class Gateway {
         const ask = (only: ReadonlySet<string> | undefined) => this.#deps.runner.run(rangePartRequest(req, part, cost), { signal: req.clientSignal(), only });
         try {
           const answer = await bufferWhole(await ask(only(slice)));
-          if (answer.statusCode >= 500) throw new UpstreamUnavailableError(`replica ${answer.replica} answered ${answer.statusCode}`);
+          if (replicaFaultAnswer(answer)) throw new UpstreamUnavailableError(`replica ${answer.replica} answered ${answer.statusCode}`);
           return { slice, answer };
         } catch (err) {
           if (!isReplicaFailure(err) || req.clientSignal().aborted) throw err;
@@ -508,6 +520,16 @@ async function decoded(answer: UpstreamAnswer): Promise<Buffer> {
 }
 
 const WARNINGS_MARK = Buffer.from('{"warnings":["undecodable"]}');
+
+/**
+ * A 5xx that is the replicas' fault, not the query's: not Prometheus's JSON `timeout`/`canceled`
+ * (final, see upstream/answer-class.ts), and not an error two replicas agreed on.
+ */
+function replicaFaultAnswer(answer: UpstreamAnswer): boolean {
+  if (answer.statusCode < 500 || answer.queryFault) return false;
+  const contentType = answer.headers['content-type'];
+  return classifyAnswer(answer.statusCode, typeof contentType === 'string' ? contentType : undefined, answer.body) === 'replica_fault';
+}
 
 /** The replicas asked failed (down, refused, unavailable): another replica may still answer. */
 function isReplicaFailure(err: unknown): boolean {

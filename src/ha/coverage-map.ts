@@ -100,7 +100,8 @@ export class CoverageMap {
     const s = this.#state.get(name);
     if (!s) return;
     s.troubleAt = Math.max(s.troubleAt, fallbackFrom);
-    const from = Math.min(s.probedUntil ?? fallbackFrom, fallbackFrom);
+    // Never verified: nothing it holds is known good, its past included.
+    const from = s.probedUntil === undefined ? -Infinity : Math.min(s.probedUntil, fallbackFrom);
     s.suspect = union(s.suspect, [{ start: from, end: Infinity }]);
   }
 
@@ -167,6 +168,10 @@ export class CoverageMap {
       s.suspect = subtract(s.suspect, [back ? { start: verified.start, end: Infinity } : verified]);
       s.probedUntil = Math.max(s.probedUntil ?? -Infinity, verifiedEnd);
       s.probedFrom = Math.min(s.probedFrom, verified.start);
+      // Verified from as far back as any replica: the time before holds no data to distrust.
+      if (back && s.probedFrom <= Math.min(...[...this.#state.values()].map((o) => o.probedFrom))) {
+        s.suspect = subtract(s.suspect, [{ start: -Infinity, end: s.probedFrom }]);
+      }
     }
     return found;
   }

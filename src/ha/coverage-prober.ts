@@ -173,7 +173,7 @@ export class CoverageProber {
       const chunkEnd = Math.min(end, chunkStart + (MAX_STEPS - 1) * bucket);
       const steps: number[] = [];
       for (let t = chunkStart; t <= chunkEnd; t += bucket) steps.push(t);
-      const query = `sum(count_over_time(${this.#cfg.probe_selector}[${bucket}ms]))`;
+      const query = probeQuery(this.#cfg.probe_selector, bucket);
       const path = `/api/v1/query_range?${new URLSearchParams({ query, start: String(chunkStart / 1000), end: String(chunkEnd / 1000), step: `${bucket}ms` })}`;
       const counts = new Map<string, Map<number, number>>();
       // Only replicas passing their checks: one answering before it is ready would have its
@@ -297,6 +297,16 @@ export class CoverageProber {
       }),
     );
   }
+}
+
+/**
+ * The probe's expression. `up` is 1 for a scrape that worked and 0 for one that failed: summed, it
+ * counts the samples a replica actually collected (a replica cut off from its targets writes only
+ * zeros, and must show as holed). Any other selector is counted sample by sample.
+ */
+export function probeQuery(selector: string, bucketMs: number): string {
+  const fn = /^up\s*(\{|$)/.test(selector.trim()) ? 'sum_over_time' : 'count_over_time';
+  return `sum(${fn}(${selector}[${bucketMs}ms]))`;
 }
 
 /** Runs of coarse buckets whose counts differ between replicas, as time intervals (t - bucket, t]. */

@@ -258,7 +258,7 @@ class AttemptRace {
         // goes back to the client without counting against either replica.
         twin.record('neutral');
         record('neutral');
-        return this.#succeed(judged.answer);
+        return this.#succeed({ ...judged.answer, queryFault: true });
       }
       this.#pendingFaults.push({ replica, signature: judged.signature, record });
     }
@@ -299,7 +299,8 @@ class AttemptRace {
     const stranded = gone[0] ?? stalled[0];
     if (stranded) {
       const certain = gone.length > 0;
-      if (this.#launch(certain ? 'rescue' : 'hedge')) {
+      // A stall is a guess: with hedging off, the attempt waits for the checks to decide.
+      if ((certain || this.cfg.hedge.enabled) && this.#launch(certain ? 'rescue' : 'hedge')) {
         stranded.replaced = true;
         if (certain) stranded.controller.abort(new AttemptCanceledError(`replica ${stranded.replica.name} is out`));
         this.deps.observer.rescue();

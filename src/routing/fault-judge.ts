@@ -27,9 +27,11 @@ export function judgeFault(err: unknown): FaultJudge {
       const errorType = prometheusErrorType(typeof contentType === 'string' ? contentType : undefined, answer.body);
       if (errorType !== undefined) return { kind: 'defer', loadedReplica: true, answer, signature: `${answer.statusCode}:${errorType}` };
     }
-    // A not-ready page, a proxy's 5xx, a 429: the replica turned the request away without
-    // evaluating it, so going elsewhere is a failover, not a retry that adds load.
-    return { kind: 'failure', loadedReplica: false };
+    // A not-ready 503 or a 429 turned the request away unevaluated: going elsewhere is a failover,
+    // not a retry that adds load. A proxy's 500/502/504 page often means Prometheus did evaluate
+    // (the proxy timed out reading it): a retry, under the budget.
+    const status = err.upstreamStatus;
+    return { kind: 'failure', loadedReplica: status !== 503 && status !== 429 };
   }
   return { kind: 'failure', loadedReplica: false };
 }

@@ -159,7 +159,11 @@ export class Replica extends EventEmitter {
       const res = await this.#probePool.request({ method: 'GET', path: this.#prefix + path, signal: AbortSignal.timeout(timeoutMs) });
       await res.body.dump();
       return res.statusCode === 200;
-    } catch {
+    } catch (err) {
+      // A refused or reset connection: the process is gone (killed, restarting). Even if it is back
+      // before `fall` checks, it has a hole. A slow check says nothing of the kind.
+      const code = (err as { code?: string }).code;
+      if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') this.emit('probe-refused');
       return false;
     } finally {
       this.#probeSince = undefined;
@@ -178,9 +182,6 @@ export class Replica extends EventEmitter {
   }
 
   recordProbe(ok: boolean): void {
-    // Every failed check, not only the one that takes it down: a replica killed and back within
-    // `fall` checks has a hole all the same.
-    if (!ok) this.emit('probe-failed');
     const transition = this.#health.record(ok);
     if (transition) this.emit('health', transition);
   }

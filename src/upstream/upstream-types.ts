@@ -25,4 +25,6 @@ export interface UpstreamAnswer {
   readonly headers: Readonly<Record<string, HeaderValue>>;
   readonly body: Buffer;
   readonly rest?: Readable | undefined;
+  /** Two replicas gave this same error: it is the query's, asking elsewhere changes nothing. */
+  readonly queryFault?: boolean | undefined;
 }

@@ -24,14 +24,6 @@ const full = (steps: number[], n = 4): Record<number, number> => Object.fromEntr
  */
 const STEPS = [10, 20, 30, 40, 50];
 
-// src/ha/coverage-map.ts, applyProbe: `judged.forEach((t, i) => … probe.steps[i - 1] … probe.steps[i + 1])`
-// takes `i` as an index into probe.steps, but it indexes `judged` (= steps.slice(1, -1)), so
-// judged[i] is probe.steps[i + 1]: "before" is the step TWO buckets earlier (undefined for the
-// first judged step) and "after" is t itself (2 n(t) >= 2 most(t) never holds for a short t). A
-// deficit is therefore never made up by a neighbour: every sample that lands a bucket late (or
-// early) leaves a false hole, for the replica it left AND for the other one (short where it
-// arrived). It should read `probe.steps[i]` and `probe.steps[i + 2]`. Tests of rule 2 that need
-// a neighbour to make a deficit up are `it.fails` below for this reason (marked NEIGHBOUR-INDEX).
 
 describe('CoverageMap.applyProbe: holes are buckets with fewer samples than another replica', () => {
   it('a replica with fewer samples in a judged bucket gets the hole [t - bucket, t + 1); the other none', () => {
@@ -233,8 +225,7 @@ describe('CoverageMap.applyProbe: only steps with both neighbours in the probe a
 describe('CoverageMap.applyProbe: a sample that lands late moves to the next bucket, a hole removes it', () => {
   const ONE = [10, 20, 30, 40, 50, 60];
 
-  // NEIGHBOUR-INDEX (see the top of this file): b's sample of 20 makes (20, 30) sum to 2 for b as
-  // for a, yet 20 is reported a hole for b and 30 (b's surplus) and 40 for a.
+  // Guards the neighbour lookup: judged[i]'s neighbours are steps[i] and steps[i + 2].
   it('a sample late into the next bucket (or early into the one before) is not a hole, for either replica', () => {
     const map = new CoverageMap(['a', 'b'], 100);
     // b's sample of 20 landed in 30; its sample of 50 landed early in 40.
@@ -244,7 +235,7 @@ describe('CoverageMap.applyProbe: a sample that lands late moves to the next buc
     expect(map.of('b')?.holes).toEqual([]);
   });
 
-  // NEIGHBOUR-INDEX: 40 (before last) is compared with 20 and itself, not with 30 and 50.
+  // Guards the neighbour lookup: judged[i]'s neighbours are steps[i] and steps[i + 2].
   it("the probe's first and last steps, unjudged themselves, make up their judged neighbour's deficit", () => {
     const map = new CoverageMap(['a', 'b'], 100);
     // b's sample of 20 landed early in 10, its sample of 40 late in 50.
@@ -280,7 +271,7 @@ describe('CoverageMap.applyProbe: a sample that lands late moves to the next buc
     expect(map.of('b')?.holes).toEqual([i(10, 31)]);
   });
 
-  // NEIGHBOUR-INDEX: a's 0 at 20 (first judged) is never made up.
+  // Guards the neighbour lookup: judged[i]'s neighbours are steps[i] and steps[i + 2].
   it('the largest pair any replica has is the measure: with three replicas, the one short against the best is the hole', () => {
     const map = new CoverageMap(['a', 'b', 'c'], 100);
     // a's sample of 20 landed in 30; c lost its sample of 30.
@@ -295,8 +286,7 @@ describe('CoverageMap.applyProbe: a sample that lands late moves to the next buc
   // every replica is short somewhere in (30, 40] and (20, 40], so c's own pairs (4 + 3) are the
   // largest and its deficit at 40 looks made up, although a has 4 there, c 3, and c has no surplus
   // anywhere (a sample of 40 landing early in 30 would show as 5 there). c's lost sample is no
-  // hole: queries over it may go to c alone. (Fails under NEIGHBOUR-INDEX too, for the pair
-  // (20, 40) it compares instead.)
+  // hole: queries over it may go to c alone. Documented limitation (README).
   it.fails('a deficit next to another replica\'s deficits is found when no replica is full at both buckets of a pair', () => {
     const map = new CoverageMap(['a', 'b', 'c'], 100);
     map.applyProbe(probe(10, ONE, { a: { ...full(ONE), 20: 1, 30: 1 }, b: { ...full(ONE), 40: 2 }, c: { ...full(ONE), 40: 3 } }), healthy);
@@ -305,9 +295,8 @@ describe('CoverageMap.applyProbe: a sample that lands late moves to the next buc
 
   // The windows the prober makes: each starts at the step before the previous one's last judged
   // step. Rule 1 keeps the first step of a window from being re-judged without its earlier
-  // neighbour (see "a window's first step is not judged" above, which passes); this whole sequence
-  // also needs rule 2 to make a's late sample up in the first window. NEIGHBOUR-INDEX: the first
-  // window reports 20 a hole of a's and 30 one of b's.
+  // neighbour (see "a window's first step is not judged" above); this whole sequence guards the
+  // neighbour lookup (judged[i]'s neighbours are steps[i] and steps[i + 2]).
   it('re-judging the first step of a window without its earlier neighbour makes no false hole', () => {
     const map = new CoverageMap(['a', 'b'], 100);
     // a's sample of 20 landed in 30: no hole for anyone.
@@ -322,10 +311,7 @@ describe('CoverageMap.applyProbe: a sample that lands late moves to the next buc
   // Documented limitation of rule 2: a surplus bucket makes up the deficit on BOTH its sides. b's
   // sample of 20 landed in 30 and b lost its sample of 40: over the window b has one sample fewer
   // than a (7 against 8) and nothing later can explain it, yet with (20, 30) and (30, 40) each
-  // summing to 2 for b as for a, neither 20 nor 40 is a hole. This is `it.fails` under rule 2 as
-  // written; it is skipped (not `it.fails`) while NEIGHBOUR-INDEX holds, because that bug reports
-  // both 20 and 40 as holes (for the wrong reason), so the test would pass. Make it `it.fails`
-  // again once the neighbour lookup is fixed.
+  // summing to 2 for b as for a, neither 20 nor 40 is a hole. Documented limitation (README).
   it.fails('a surplus bucket does not hide a sample missing next to it on the other side', () => {
     const steps = [10, 20, 30, 40, 50, 60, 70, 80];
     const map = new CoverageMap(['a', 'b'], 100);
@@ -351,10 +337,10 @@ describe('CoverageMap: suspect time', () => {
     expect(map.of('b')?.probedUntil).toBe(61);
   });
 
-  it('suspicion starts at fallbackFrom when that is earlier, or when the replica was never probed', () => {
+  it('suspicion starts at fallbackFrom when that is earlier; a replica never probed is suspect from the beginning of time', () => {
     const map = new CoverageMap(['a', 'b'], 100);
     map.markSuspect('a', 500);
-    expect(map.of('a')?.suspect).toEqual([i(500, INF)]);
+    expect(map.of('a')?.suspect).toEqual([i(-INF, INF)]);
     map.applyProbe(probe(10, STEPS, { a: full(STEPS), b: full(STEPS) }), () => false);
     map.markSuspect('b', 25);
     expect(map.of('b')?.suspect).toEqual([i(25, INF)]);
@@ -681,8 +667,7 @@ describe('CoverageMap: max_holes bounds the record', () => {
     );
   });
 
-  // NEIGHBOUR-INDEX (see the top of this file): fast-check soon finds counts where a neighbour
-  // makes a deficit up and the map still reports a hole.
+  // Guards the neighbour lookup: judged[i]'s neighbours are steps[i] and steps[i + 2].
   it('property: the holes are exactly rule 2 (short, and made up with neither neighbour) over the judged steps', () => {
     fc.assert(
       fc.property(scenario, ({ steps, a, b }) => {
