@@ -4,6 +4,7 @@ import type { CacheObserver, CacheResult } from '../cache/cache-observer.js';
 import { Coalescer } from '../cache/coalescer.js';
 import type { CacheStore } from '../cache/cache-store.js';
 import { answerBytes } from '../cache/entry-size.js';
+import { lastSettledEvalTime, settledHorizon } from '../cache/settled.js';
 import type { PartAnswer, RangeCache } from '../cache/range-cache.js';
 import { NoHealthyReplicaError, UnshareableAnswerError, UpstreamUnavailableError } from '../errors/index.js';
 import type { Clock } from '../clock/clock.js';
@@ -134,6 +135,13 @@ export class Gateway {
         }
         case 'range': {
           if (this.#shared.isUnshareable(plan.key)) return await passthrough();
+          const kept = this.#deps.store.get(plan.key);
+          if (kept?.kind === 'answer') {
+            // The very same settled window asked again: its bytes, no parse, stitch or encode.
+            this.#deps.observer.result(req.route.endpoint, 'hit');
+            this.#deps.observer.savedSeconds(kept.fetchSeconds);
+            return { replica: 'cache', statusCode: kept.statusCode, headers: { ...kept.headers, 'x-promgate-cache': 'hit' }, body: kept.body };
+          }
           if (!this.#cfg.coalesce) return await this.#range(req, plan, req.clientSignal());
           const { promise, joined } = this.#rangeAnswers.run(plan.key, (signal) => this.#range(req, plan, signal), req.clientSignal());
           if (joined) this.#deps.observer.coalesced(req.route.endpoint);
@@ -424,12 +432,20 @@ export class Gateway {
     }
     this.#deps.observer.result(req.route.endpoint, outcome.result);
     this.#deps.observer.savedSeconds(outcome.savedSeconds);
-    return encodeFor(req, {
+    const answer = await encodeFor(req, {
       replica: outcome.replicas.join(',') || 'cache',
       statusCode: 200,
       headers: { ...outcome.headers, 'x-promgate-cache': outcome.result },
       body: Buffer.from(outcome.body),
     });
+    // A window wholly settled and answered from kept extents alone (each verified when kept) is
+    // final: its bytes, in this coding, serve the next identical request as they are.
+    const settled = n.end <= lastSettledEvalTime(plan.analysis, settledHorizon(this.#deps.clock.now(), this.#cfg.freshness), n);
+    if (outcome.result === 'hit' && settled && this.#cfg.ttl > 0) {
+      const { 'x-promgate-cache': _c, ...headers } = answer.headers;
+      this.#deps.store.set(plan.key, { kind: 'answer', statusCode: 200, headers, body: answer.body, fetchSeconds: outcome.savedSeconds, bytes: answerBytes(answer.body, String(headers['content-type'] ?? '')) }, this.#cfg.ttl);
+    }
+    return answer;
   }
 }
 

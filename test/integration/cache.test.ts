@@ -1,9 +1,11 @@
+import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReplicas, type ReplicaCluster } from '../helpers/cluster.js';
 import { fetchText, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { DATA_END_MS, DATA_START_MS } from '../helpers/openmetrics.js';
 import { countRequests, readQueryLog } from '../helpers/prometheus.js';
+import { requestBytes } from '../helpers/request-bytes.js';
 import { requirePrometheus } from '../helpers/require-prometheus.js';
 
 // Queries whose answers stress the stitching: rates across counter resets, offsets both ways,
@@ -144,6 +146,31 @@ describe('headers of assembled answers', () => {
     for (const [ask, expected] of [['gzip', 'gzip'], ['deflate', 'deflate'], ['br', undefined], ['gzip', 'gzip']] as const) {
       const r = await fetchText(gw.url + path, { headers: { 'accept-encoding': ask } });
       expect(r.headers['content-encoding']).toBe(expected);
+    }
+  });
+});
+
+describe('exact repeats of a settled window', () => {
+  it('are served as kept bytes, in each coding, equal to the replica\'s answer, with no evaluation', async () => {
+    const path = rangePath('sum by (instance) (rate(demo_cpu_usage_seconds_total[5m]))', DATA_START_MS / 1000 + 3600, DATA_START_MS / 1000 + 7200, 30);
+    const want = (await direct(path)).text;
+    for (const coding of ['identity', 'gzip']) {
+      const headers = coding === 'gzip' ? { 'accept-encoding': 'gzip' } : ({} as Record<string, string>);
+      // Miss (fetched, extents kept), hit (assembled from extents, bytes kept), hit (the bytes).
+      const answers = [];
+      for (let k = 0; k < 3; k++) answers.push(await requestBytes(gw.url + path, { headers }));
+      const before = await Promise.all(cluster.replicas.map((r) => countRequests(r, '/api/v1/query_range')));
+      const again = await requestBytes(gw.url + path, { headers });
+      const after = await Promise.all(cluster.replicas.map((r) => countRequests(r, '/api/v1/query_range')));
+      expect(after).toEqual(before);
+      for (const a of [...answers, again]) {
+        const body = coding === 'gzip' ? gunzipSync(a.body).toString('utf8') : a.body.toString('utf8');
+        expect(body).toBe(want);
+        expect(a.headers['content-encoding']).toBe(coding === 'gzip' ? 'gzip' : undefined);
+      }
+      expect(again.headers['x-promgate-cache']).toBe('hit');
+      // The kept bytes are exactly those of the answer they were kept from.
+      expect(again.body.equals(answers[2]!.body)).toBe(true);
     }
   });
 });
