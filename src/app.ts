@@ -100,8 +100,9 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     rescue: () => metrics.rescue(),
   };
   const runner = new AttemptRunner(config.routing, replicas, buildPolicy(config.routing.policy), { clock, observer });
+  const analyses = new AnalysisMemo();
   const coverageRouter = config.ha.enabled
-    ? new CoverageRouter(config.ha, { map: coverage, live: () => replicas.live().map((r) => r.name), analyze: ((memo) => (q: string) => memo.analyze(q))(new AnalysisMemo()) })
+    ? new CoverageRouter(config.ha, { map: coverage, live: () => replicas.live().map((r) => r.name), analyze: (q) => analyses.analyze(q) })
     : undefined;
   // The gauges read the store at scrape time; the store reports evictions to the metrics.
   const cacheMetrics: CacheMetrics = new CacheMetrics(registry, () => ({ bytes: store.bytes, entries: store.entries, maxBytes: config.cache.max_bytes }));
@@ -118,6 +119,7 @@ export function buildApp(config: Config, deps: AppDeps = {}): App {
     log: { debug: (obj, msg) => server.log.debug(obj, msg) },
     coverage: coverageRouter,
     haObserver: haMetrics,
+    analyses,
   });
 
   let draining = false;

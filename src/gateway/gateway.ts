@@ -54,6 +54,8 @@ export interface GatewayDeps {
   /** Routing around replica holes; absent when ha.enabled is off. */
   readonly coverage?: CoverageRouter | undefined;
   readonly haObserver?: HaObserver | undefined;
+  /** Analyses of PromQL, shared with the coverage router so a query is parsed once. */
+  readonly analyses?: AnalysisMemo | undefined;
 }
 
 /** What routing around holes reports, for metrics. */
@@ -78,7 +80,7 @@ export class Gateway {
   readonly #shared: SharedFetcher;
   /** Identical range requests in flight share one merged answer, not just its sub-window fetches. */
   readonly #rangeAnswers = new Coalescer<UpstreamAnswer>();
-  readonly #analyses = new AnalysisMemo();
+  readonly #analyses: AnalysisMemo;
   /**
    * Request headers whose values change the answer, so they are part of every key: the client's
    * identity (configured), and Origin, since Prometheus answers CORS headers per Origin.
@@ -88,6 +90,7 @@ export class Gateway {
   constructor(cfg: CacheConfig, deps: GatewayDeps) {
     this.#cfg = cfg;
     this.#deps = deps;
+    this.#analyses = deps.analyses ?? new AnalysisMemo();
     this.#shared = new SharedFetcher(deps.runner, deps.clock, cfg.coalesce);
     this.#keyHeaders = [...new Set([...cfg.identity_headers, 'origin'])];
   }

@@ -13,7 +13,7 @@ import { AttemptBudget } from './attempt-budget.js';
 import { hedgeDelay, type LatencySamples } from './hedge-delay.js';
 import type { Candidate, PickContext, Policy } from './policy.js';
 import { pickByRendezvous } from './rendezvous-hash.js';
-import { judgeFault } from './fault-judge.js';
+import { isAnswer, judgeFault } from './fault-judge.js';
 import type { AttemptOutcome, RoutingObserver } from './routing-observer.js';
 
 export interface RunContext extends PickContext {
@@ -376,8 +376,4 @@ function finalErrorFrom(err: unknown): Error {
   if (err instanceof UpstreamTimeoutError) return err;
   const why = err instanceof Error ? err.message : String(err);
   return new UpstreamUnavailableError(`all attempts failed; last: ${why}`, { cause: err });
-}
-
-function isAnswer(value: unknown): value is UpstreamAnswer {
-  return typeof value === 'object' && value !== null && 'statusCode' in value && 'body' in value;
 }

@@ -36,6 +36,7 @@ export function judgeFault(err: unknown): FaultJudge {
   return { kind: 'failure', loadedReplica: false };
 }
 
-function isAnswer(value: unknown): value is UpstreamAnswer {
+/** A whole replica answer (a fault error's `cause`), not any other value. */
+export function isAnswer(value: unknown): value is UpstreamAnswer {
   return typeof value === 'object' && value !== null && 'statusCode' in value && 'body' in value && Buffer.isBuffer((value as UpstreamAnswer).body);
 }

@@ -4,15 +4,12 @@
  * from the newest attempt, and attempts rescued from replicas that went away.
  */
 import { describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../../src/config/index.js';
 import { AttemptCanceledError, UpstreamBadStatusError, UpstreamConnectionError } from '../../../src/errors/index.js';
-import { AttemptRunner } from '../../../src/routing/attempt-runner.js';
 import type { Candidate, Policy } from '../../../src/routing/policy.js';
 import { RoundRobin } from '../../../src/routing/round-robin.js';
-import type { RoutingObserver } from '../../../src/routing/routing-observer.js';
 import type { HeaderValue, UpstreamAnswer, UpstreamRequest } from '../../../src/upstream/upstream-types.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { FakeReplica, type Script } from '../../helpers/fake-replica.js';
+import { FakeReplica, runnerOver, type Script } from '../../helpers/fake-replica.js';
 
 
 
@@ -62,20 +59,7 @@ const after = (clock: FakeClock, ms: number, outcome: () => UpstreamAnswer | Err
 const REQ: UpstreamRequest = { method: 'GET', pathAndQuery: '/api/v1/query?query=up', headers: {}, latencyClass: 'query' };
 
 /** A runner over `replicas`; pass `clock` when the replicas' scripts were built on it. */
-function setup(replicas: FakeReplica[], routingYaml = '', policy: Policy = new RoundRobin(), clock = new FakeClock()) {
-  const config = parseConfigText(`replicas: [{url: "http://a:1"}]\n${routingYaml}`);
-  const events: string[] = [];
-  const observer: RoutingObserver = {
-    attempt: (r, o) => events.push(`${r}:${o}`),
-    retry: () => events.push('retry'),
-    hedge: () => events.push('hedge'),
-    hedgeWon: () => events.push('hedge-won'),
-    throttled: (kind) => events.push(`throttled-${kind}`),
-    rescue: () => events.push('rescue'),
-  };
-  const runner = new AttemptRunner(config.routing, { live: () => replicas.filter((r) => r.live) }, policy, { clock, observer });
-  return { runner, clock, events };
-}
+const setup = runnerOver;
 
 const count = (events: readonly string[], name: string) => events.filter((e) => e === name).length;
 

@@ -10,10 +10,9 @@ import {
 } from '../../../src/errors/index.js';
 import { AttemptRunner } from '../../../src/routing/attempt-runner.js';
 import { RoundRobin } from '../../../src/routing/round-robin.js';
-import type { RoutingObserver } from '../../../src/routing/routing-observer.js';
 import type { UpstreamAnswer, UpstreamRequest } from '../../../src/upstream/upstream-types.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { FakeReplica, type Script } from '../../helpers/fake-replica.js';
+import { FakeReplica, runnerOver, type Script } from '../../helpers/fake-replica.js';
 
 
 
@@ -35,19 +34,7 @@ const fault = (name: string, status = 500): Script => () =>
 const REQ: UpstreamRequest = { method: 'GET', pathAndQuery: '/api/v1/query?query=up', headers: {}, latencyClass: 'query' };
 
 function setup(replicas: FakeReplica[], routingYaml = '') {
-  const config = parseConfigText(`replicas: [{url: "http://a:1"}]\n${routingYaml}`);
-  const clock = new FakeClock();
-  const events: string[] = [];
-  const observer: RoutingObserver = {
-    attempt: (r, o) => events.push(`${r}:${o}`),
-    retry: () => events.push('retry'),
-    hedge: () => events.push('hedge'),
-    hedgeWon: () => events.push('hedge-won'),
-    throttled: (kind) => events.push(`throttled-${kind}`),
-    rescue: () => events.push('rescue'),
-  };
-  const runner = new AttemptRunner(config.routing, { live: () => replicas.filter((r) => r.live) }, new RoundRobin(), { clock, observer });
-  return { runner, clock, events };
+  return runnerOver(replicas, routingYaml);
 }
 
 describe('AttemptRunner', () => {
