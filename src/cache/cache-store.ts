@@ -1,6 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Matrix } from '../timeseries/index.js';
-import type { Extent } from '../timeseries/index.js';
+import type { EncodedMatrix, Extent } from '../timeseries/index.js';
 import type { CacheObserver } from './cache-observer.js';
 
 /** A whole answer, kept as the replica sent it (identity-encoded). */
@@ -18,7 +17,8 @@ export interface AnswerEntry {
 export interface RangeEntry {
   readonly kind: 'range';
   readonly extents: readonly Extent[];
-  readonly matrix: Matrix;
+  /** Their samples, kept as the bytes an answer copies (timeseries/encoded-matrix.ts). */
+  readonly series: EncodedMatrix;
   /** Upstream seconds per grid point fetched, for the seconds-saved metric. */
   readonly secondsPerPoint: number;
   /** The replica's answer headers (CORS, content type), for answers assembled without a fetch. */

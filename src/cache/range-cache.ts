@@ -3,22 +3,21 @@ import type { QueryAnalysis } from '../promql/index.js';
 import {
   alignToGrid,
   alignedSteps,
-  concatInTimeOrder,
-  cropMatrix,
-  cropSortedMatrix,
+  cropEncoded,
+  type EncodedMatrix,
+  encodedBytes,
+  encodeMatrix,
   type Extent,
   floorToGrid,
-  type Matrix,
+  mergeEncoded,
   mergeExtents,
-  mergeMatrices,
   missingExtents,
   parseRangeResponse,
-  serializeRangeResponse,
   splitOnGrid,
+  writeRangeBody,
 } from '../timeseries/index.js';
 import type { CacheResult } from './cache-observer.js';
 import type { CacheStore, RangeEntry } from './cache-store.js';
-import { matrixBytes } from './entry-size.js';
 import { lastSettledEvalTime, settledHorizon } from './settled.js';
 
 /** Prometheus refuses a range query of more than 11,000 points per series (api.go). */
@@ -52,7 +51,8 @@ export type FetchPart = (extent: Extent) => Promise<PartAnswer>;
 export type RangeOutcome =
   | {
       readonly kind: 'merged';
-      readonly body: string;
+      /** Assembled by copying kept and fetched bytes (see timeseries/encoded-matrix.ts). */
+      readonly body: Buffer;
       /** The replica's answer headers, framing and coding removed. */
       readonly headers: Readonly<Record<string, string | string[]>>;
       readonly result: Exclude<CacheResult, 'bypass'>;
@@ -98,32 +98,33 @@ export class RangeCache {
       const only = parts.length === 1 && parts[0]!.start === want.start && parts[0]!.end === want.end;
       return { kind: 'whole', answer: only ? fetched[0]! : await fetchPart(want) };
     }
-    const matrices = parsed.map((p) => p!.matrix);
-    const missingMatrices = matrices.slice(0, missingParts.length);
-    const freshMatrices = matrices.slice(missingParts.length);
+    // Only what was fetched is parsed and encoded; what is kept is already bytes.
+    const encoded = parsed.map((p) => encodeMatrix(p!.matrix));
+    const missingEncoded = encoded.slice(0, missingParts.length);
+    const freshEncoded = encoded.slice(missingParts.length);
 
-    let stored: Matrix = entry?.matrix ?? [];
+    let stored: EncodedMatrix = entry?.series ?? [];
     const keep = missingParts.map((_, i) => fetched[i]!.verified !== false);
     if (settled && keep.some(Boolean)) {
-      stored = this.#store_(
+      stored = this.#keep(
         w,
         want,
         entry,
         missingParts.filter((_, i) => keep[i]),
-        missingMatrices.filter((_, i) => keep[i]),
+        missingEncoded.filter((_, i) => keep[i]),
         fetched.slice(0, missingParts.length).filter((_, i) => keep[i]),
       );
     }
     // Parts not kept are still part of this answer.
-    const unkept = missingParts.flatMap((e, i) => (keep[i] ? [] : [cropSortedMatrix(missingMatrices[i]!, e)]));
-    if (unkept.length > 0) stored = mergeMatrices([stored, ...unkept]);
-    // Cached settled steps, then fetched fresh steps: disjoint and in time order.
-    const matrix = concatInTimeOrder([settled ? cropSortedMatrix(stored, settled) : [], ...freshMatrices]);
+    const unkept = missingParts.flatMap((e, i) => (keep[i] ? [] : [cropEncoded(missingEncoded[i]!, e)]));
+    const settledPart = settled ? cropEncoded(stored, settled) : [];
+    // Kept settled steps, then fetched fresh steps: disjoint and in time order.
+    const body = writeRangeBody([unkept.length > 0 ? mergeEncoded([settledPart, ...unkept]) : settledPart, ...freshEncoded]);
     const settledPoints = settled ? alignedSteps(settled, w.step) : 0;
     const cachedPoints = settledPoints - missingParts.reduce((n, e) => n + alignedSteps(e, w.step), 0);
     return {
       kind: 'merged',
-      body: serializeRangeResponse({ matrix }),
+      body,
       headers: fetched.length > 0 ? answerHeaders(fetched[0]!.headers) : (entry?.headers ?? DEFAULT_HEADERS),
       result: parts.length === 0 ? 'hit' : cachedPoints > 0 ? 'partial' : 'miss',
       replicas: [...new Set(fetched.map((f) => f.replica))],
@@ -137,21 +138,22 @@ export class RangeCache {
   }
 
   /** Adds the settled extents just fetched to the entry; keeps at most one window's length of history before this window. */
-  #store_(w: RangeWindow, want: Extent, entry: RangeEntry | undefined, parts: Extent[], matrices: Matrix[], answers: PartAnswer[]): Matrix {
+  #keep(w: RangeWindow, want: Extent, entry: RangeEntry | undefined, parts: Extent[], matrices: EncodedMatrix[], answers: PartAnswer[]): EncodedMatrix {
     const keepFrom = want.start - (want.end - want.start);
     const extents = mergeExtents([...(entry?.extents ?? []), ...parts], w.step)
       .filter((e) => e.end >= keepFrom)
       .map((e) => (e.start < keepFrom ? { start: floorToGrid(keepFrom, e.start, w.step) + (floorToGrid(keepFrom, e.start, w.step) < keepFrom ? w.step : 0), end: e.end } : e));
     const lo = extents.reduce((m, e) => Math.min(m, e.start), Infinity);
-    const merged = mergeMatrices([...(entry ? [entry.matrix] : []), ...matrices]);
-    const matrix = Number.isFinite(lo) ? cropMatrix(merged, { start: lo, end: Number.MAX_SAFE_INTEGER }) : merged;
+    const merged = mergeEncoded([...(entry ? [entry.series] : []), ...matrices.map((m, i) => cropEncoded(m, parts[i]!))]);
+    // Copied when cropped, so history slid out of the window is freed, not kept alive by a view.
+    const series = Number.isFinite(lo) ? cropEncoded(merged, { start: lo, end: Number.MAX_SAFE_INTEGER }, true) : merged;
     const points = parts.reduce((n, e) => n + alignedSteps(e, w.step), 0);
     const seconds = answers.reduce((s, a) => s + a.seconds, 0);
     const secondsPerPoint = points > 0 ? seconds / points : (entry?.secondsPerPoint ?? 0);
     const headers = answerHeaders(answers[0]!.headers);
     // A TTL of 0 means "never kept" here; lru-cache would read it as "forever".
-    if (this.#cfg.ttl > 0) this.#store.set(w.key, { kind: 'range', extents, matrix, secondsPerPoint, headers, bytes: matrixBytes(matrix) }, this.#cfg.ttl);
-    return matrix;
+    if (this.#cfg.ttl > 0) this.#store.set(w.key, { kind: 'range', extents, series, secondsPerPoint, headers, bytes: encodedBytes(series) }, this.#cfg.ttl);
+    return series;
   }
 }
 

@@ -439,7 +439,7 @@ export class Gateway {
       replica: outcome.replicas.join(',') || 'cache',
       statusCode: 200,
       headers: { ...outcome.headers, 'x-promgate-cache': outcome.result },
-      body: Buffer.from(outcome.body),
+      body: outcome.body,
     });
     // A window wholly settled and answered from kept extents alone (each verified when kept) is
     // final: its bytes, in this coding, serve the next identical request as they are.

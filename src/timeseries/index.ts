@@ -24,4 +24,14 @@ export {
 export { type HistogramSample, type Matrix, type Sample, type Series, cropMatrix, mergeMatrices, sampleMs, sortMatrix } from './matrix.js';
 export { type RangeResponse, formatTimestampMs, goJson, hasAnnotations, parseRangeResponse, serializeRangeResponse } from './response.js';
 export { splitOnGrid } from './split.js';
-export { concatInTimeOrder, cropSortedMatrix } from './concat.js';
+export { concatInTimeOrder } from './concat.js';
+export {
+  type EncodedMatrix,
+  type EncodedSeries,
+  cropEncoded,
+  encodeMatrix,
+  encodedBytes,
+  encodedSamples,
+  mergeEncoded,
+  writeRangeBody,
+} from './encoded-matrix.js';

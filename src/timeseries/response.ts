@@ -52,11 +52,16 @@ export function goJson(value: unknown): string {
 const PLAIN_VALUE = /^[\w.+-]*$/;
 
 /** One `[t,"v"]` pair; the fast paths give the same text as formatTimestampMs and goJson. */
-function writeSample(v: Sample): string {
+export function writeSample(v: Sample): string {
   const t = v[0];
   const time = Number.isSafeInteger(t) ? String(t) : formatTimestampMs(sampleMs(t));
   const value = PLAIN_VALUE.test(v[1]) ? `"${v[1]}"` : goJson(v[1]);
   return `[${time},${value}]`;
+}
+
+/** One `[t,{…}]` native histogram pair, the object in the key order it was parsed with. */
+export function writeHistogramSample(h: HistogramSample): string {
+  return `[${formatTimestampMs(sampleMs(h[0]))},${goJson(h[1])}]`;
 }
 
 function writeSeries(s: Series): string {
@@ -68,7 +73,7 @@ function writeSeries(s: Series): string {
     out += `,"values":[${s.values.map(writeSample).join(',')}]`;
   }
   if (s.histograms !== undefined && s.histograms.length > 0) {
-    out += `,"histograms":[${s.histograms.map((h) => `[${formatTimestampMs(sampleMs(h[0]))},${goJson(h[1])}]`).join(',')}]`;
+    out += `,"histograms":[${s.histograms.map(writeHistogramSample).join(',')}]`;
   }
   return `${out}}`;
 }

@@ -1,11 +1,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { matrixBytes } from '../../../src/cache/entry-size.js';
-import { parseRangeResponse, serializeRangeResponse, type Matrix } from '../../../src/timeseries/index.js';
+import { encodedBytes, encodeMatrix, parseRangeResponse, serializeRangeResponse, type Matrix } from '../../../src/timeseries/index.js';
 
-// The cache bound is only as good as this estimate. Regression (review finding): it was 1.24x to
-// 1.43x below the real heap use of parsed matrices, so a 256 MiB cache could hold ~350 MiB.
+// The cache bound is only as good as this estimate. Regression (review finding): an earlier one
+// was 1.24x to 1.43x below the real heap use of parsed matrices, so a 256 MiB cache held ~350 MiB.
+// Kept extents are now encoded bytes: their text lives in Buffers, outside the JS heap.
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
@@ -19,15 +19,21 @@ function body(fractional: boolean): string {
   return serializeRangeResponse({ matrix });
 }
 
-describe('matrixBytes', () => {
-  it.each([false, true])('is at least the real heap use of a parsed matrix (fractional timestamps: %s)', (fractional) => {
-    const text = body(fractional);
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    const parsed = parseRangeResponse(text)!;
-    gc();
-    const real = process.memoryUsage().heapUsed - before;
-    const estimate = matrixBytes(parsed.matrix);
+const used = () => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+
+describe('encodedBytes', () => {
+  it.each([false, true])('is at least the real memory use of an encoded matrix (fractional timestamps: %s)', (fractional) => {
+    // What the encoded matrix alone holds: memory with it, minus memory once it is dropped.
+    let encoded: ReturnType<typeof encodeMatrix> | undefined = encodeMatrix(parseRangeResponse(body(fractional))!.matrix);
+    const estimate = encodedBytes(encoded);
+    for (let i = 0; i < 3; i++) gc();
+    const withIt = used();
+    encoded = undefined;
+    for (let i = 0; i < 3; i++) gc();
+    const real = withIt - used();
     expect(estimate).toBeGreaterThanOrEqual(real * 0.97);
     // and not wastefully above it
     expect(estimate).toBeLessThan(real * 1.6);

@@ -56,7 +56,7 @@ describe('RangeCache', () => {
             const e = s + w.len * step + (w.off % step);
             const out = await cache.answer({ key: 'q', start: s, end: e, step, analysis }, fetchPart(step), now);
             expect(out.kind).toBe('merged');
-            if (out.kind === 'merged') expect(out.body).toBe(whole(s, e, step));
+            if (out.kind === 'merged') expect(out.body.toString()).toBe(whole(s, e, step));
           }
         },
       ),

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { concatInTimeOrder, cropMatrix, cropSortedMatrix, type Matrix, mergeMatrices } from '../../../src/timeseries/index.js';
+import { concatInTimeOrder, cropMatrix, type Matrix, mergeMatrices } from '../../../src/timeseries/index.js';
 
 // Series over a shared grid: each (series, t) present or not, values arbitrary strings.
 const gridMatrix = fc
@@ -19,21 +19,12 @@ const gridMatrix = fc
     return { m: mergeMatrices([m]), points };
   });
 
-describe('concatInTimeOrder and cropSortedMatrix', () => {
-  it('cropSortedMatrix equals cropMatrix on time-sorted series', () => {
-    fc.assert(
-      fc.property(gridMatrix, fc.integer({ min: -20, max: 60 }), fc.integer({ min: 0, max: 60 }), ({ m }, a, len) => {
-        const extent = { start: (1_700_000_000 + a * 15) * 1000 - 7, end: (1_700_000_000 + (a + len) * 15) * 1000 };
-        expect(cropSortedMatrix(m, extent)).toEqual(cropMatrix(m, extent));
-      }),
-    );
-  });
-
+describe('concatInTimeOrder', () => {
   it('concatenating consecutive crops equals the whole, and equals mergeMatrices', () => {
     fc.assert(
       fc.property(gridMatrix, fc.uniqueArray(fc.integer({ min: 1, max: 39 }), { maxLength: 5 }), ({ m, points }, cutsRaw) => {
         const cuts = [0, ...cutsRaw.filter((c) => c < points).sort((x, y) => x - y), points];
-        const pieces = cuts.slice(1).map((c, i) => cropSortedMatrix(m, { start: (1_700_000_000 + cuts[i]! * 15) * 1000, end: (1_700_000_000 + c * 15) * 1000 - 1 }));
+        const pieces = cuts.slice(1).map((c, i) => cropMatrix(m, { start: (1_700_000_000 + cuts[i]! * 15) * 1000, end: (1_700_000_000 + c * 15) * 1000 - 1 }));
         expect(concatInTimeOrder(pieces)).toEqual(m);
         expect(concatInTimeOrder(pieces)).toEqual(mergeMatrices(pieces));
       }),
