@@ -40,6 +40,11 @@ async function checkConfig(files: readonly string[]): Promise<number> {
 }
 
 async function run(command: Extract<ReturnType<typeof parseArgs>, { kind: 'run' }>): Promise<number> {
+  // Refused rather than ignored: a user asking for TLS and auth must not get plain, open HTTP.
+  if (command.webConfigFile !== undefined) {
+    process.stderr.write('promgate: --web.config.file is not supported yet (TLS and basic auth are not built)\n');
+    return 2;
+  }
   let config: Config;
   try {
     config = await loadConfigFile(command.configFile, {
