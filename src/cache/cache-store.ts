@@ -26,7 +26,18 @@ export interface RangeEntry {
   readonly bytes: number;
 }
 
-export type CacheEntry = AnswerEntry | RangeEntry;
+/**
+ * A request spelled exactly as before (path, raw query, body, identity, coding) points at the
+ * answer its normalized form was kept under: a repeat is found without parsing anything. Dead
+ * once its answer is evicted or expired; its own bytes are counted.
+ */
+export interface AliasEntry {
+  readonly kind: 'alias';
+  readonly key: string;
+  readonly bytes: number;
+}
+
+export type CacheEntry = AnswerEntry | RangeEntry | AliasEntry;
 
 export interface CacheStoreOptions {
   readonly maxBytes: number;
@@ -48,7 +59,8 @@ export class CacheStore {
     this.#lru = new LRUCache<string, CacheEntry>({
       maxSize: Math.max(1, opts.maxBytes),
       maxEntrySize: Math.max(1, Math.floor(opts.maxBytes / 4)),
-      sizeCalculation: (entry) => Math.max(1, entry.bytes),
+      // Keys are canonical request text, not digests: counted with their entry.
+      sizeCalculation: (entry, key) => Math.max(1, entry.bytes + 2 * key.length),
       perf: { now: opts.now },
       // Read the injected clock on every check rather than memoizing it behind a timer.
       ttlResolution: 0,
@@ -60,6 +72,15 @@ export class CacheStore {
 
   get(key: string): CacheEntry | undefined {
     return this.#lru.get(key);
+  }
+
+  /** The answer kept under `key`, or under the key an alias there points at. */
+  answer(key: string): AnswerEntry | undefined {
+    const e = this.#lru.get(key);
+    if (e?.kind === 'answer') return e;
+    if (e?.kind !== 'alias') return undefined;
+    const target = this.#lru.get(e.key);
+    return target?.kind === 'answer' ? target : undefined;
   }
 
   set(key: string, entry: CacheEntry, ttlMs: number): void {

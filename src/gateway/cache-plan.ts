@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { lastSettledEvalTime, settledHorizon } from '../cache/settled.js';
 import type { CacheConfig } from '../config/index.js';
 import { type AnalyzeParams, analyzeQuery, type QueryAnalysis, type QueryAnalysisFailure } from '../promql/index.js';
@@ -51,7 +50,10 @@ export function planRequest(input: PlanInput, cfg: CacheConfig, analyze: Analyze
   const n = input.normalized;
   if (!n || !SHARED_METHODS.has(input.method) || !SHAREABLE.has(n.endpoint) || (!cfg.enabled && !cfg.coalesce)) return { kind: 'passthrough' };
   if (input.noCache) return { kind: 'passthrough', cacheHeader: 'bypass' };
-  const key = `${requestKey(n, input.identity)}:${input.encoding ?? 'identity'}`;
+  // One canonical text per request: a range query's key is its grid's key plus the window's ends.
+  const rangeKey = n.endpoint === 'query_range' ? rangeKeyOf(n, input.identity) : undefined;
+  const canonical = n.endpoint === 'query_range' ? `${rangeKey}|${n.start}|${n.end}` : requestKey(n, input.identity);
+  const key = `${canonical}:${input.encoding ?? 'identity'}`;
   if (!cfg.enabled) return { kind: 'shared', key };
   const horizon = settledHorizon(input.nowMs, cfg.freshness);
 
@@ -66,7 +68,7 @@ export function planRequest(input: PlanInput, cfg: CacheConfig, analyze: Analyze
     const analysis = analyze(n.query, { stepMs: n.step, rangeMs: n.end - n.start });
     if (!analysis.ok) return { kind: 'shared', key };
     if (!analysis.dependsOnWindow && !n.params.some(([name]) => UNSTITCHABLE_PARAMS.has(name))) {
-      return { kind: 'range', key, rangeKey: rangeKeyOf(n, input.identity), request: n, analysis };
+      return { kind: 'range', key, rangeKey: rangeKey!, request: n, analysis };
     }
     const settled = n.end <= lastSettledEvalTime(analysis, horizon, n);
     return shared(key, settled ? cfg.ttl : undefined);
@@ -78,7 +80,5 @@ export function planRequest(input: PlanInput, cfg: CacheConfig, analyze: Analyze
 /** One range query on one grid: everything but the window's ends, and the grid's phase instead. */
 export function rangeKeyOf(n: Extract<NormalizedRequest, { endpoint: 'query_range' }>, identity: string | undefined): string {
   const phase = ((n.start % n.step) + n.step) % n.step;
-  return createHash('sha256')
-    .update(JSON.stringify(['range/v1', n.query, n.step, phase, n.params, identity ?? null]))
-    .digest('hex');
+  return JSON.stringify(['range/v1', n.query, n.step, phase, n.params, identity ?? null]);
 }

@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { constants as zlibConstants, deflate, gunzip, gzip, inflate } from 'node:zlib';
 import type { CacheObserver, CacheResult } from '../cache/cache-observer.js';
 import { Coalescer } from '../cache/coalescer.js';
-import type { CacheStore } from '../cache/cache-store.js';
+import type { AnswerEntry, CacheStore } from '../cache/cache-store.js';
 import { answerBytes } from '../cache/entry-size.js';
 import { lastSettledEvalTime, settledHorizon } from '../cache/settled.js';
 import type { PartAnswer, RangeCache } from '../cache/range-cache.js';
@@ -18,6 +18,7 @@ import type { UpstreamAnswer, UpstreamRequest } from '../upstream/upstream-types
 import { type Plan, planRequest } from './cache-plan.js';
 import { clientIdentity, wantsNoCache } from './client-identity.js';
 import { type CostClass, costClassOf } from './cost-class.js';
+import { exactKeyOf } from './exact-key.js';
 import type { CoverageRouter, QueryRoute } from './coverage-router.js';
 import { coveringSlice, type Slice } from '../ha/index.js';
 import { unionMetadata } from './metadata-union.js';
@@ -96,6 +97,10 @@ export class Gateway {
   }
 
   async handle(req: GatewayRequest): Promise<UpstreamAnswer> {
+    // A repeat spelled exactly as before: its kept bytes, before anything is parsed or hashed.
+    const exact = this.#exactKey(req);
+    const repeat = exact !== undefined ? this.#deps.store.answer(exact) : undefined;
+    if (repeat) return this.#hit(req, repeat);
     const { plan, cost, normalized } = this.#plan(req);
     const upstream = toUpstream(req, cost);
     const stickyKey = this.#deps.stickyRouting ? this.#stickyKey(req) : undefined;
@@ -133,20 +138,19 @@ export class Gateway {
         }
         case 'shared': {
           if (this.#shared.isUnshareable(plan.key)) return await passthrough();
-          const answer = await this.#sharedAnswer(req, plan, upstream, ctx, route, readsOf(normalized, route, this.#deps.clock.now()));
+          const answer = await this.#sharedAnswer(req, plan, upstream, ctx, route, readsOf(normalized, route, this.#deps.clock.now()), exact);
           return route.kind === 'only' && replicaFaultAnswer(answer) ? await fallback() : answer;
         }
         case 'range': {
           if (this.#shared.isUnshareable(plan.key)) return await passthrough();
-          const kept = this.#deps.store.get(plan.key);
-          if (kept?.kind === 'answer') {
-            // The very same settled window asked again: its bytes, no parse, stitch or encode.
-            this.#deps.observer.result(req.route.endpoint, 'hit');
-            this.#deps.observer.savedSeconds(kept.fetchSeconds);
-            return { replica: 'cache', statusCode: kept.statusCode, headers: { ...kept.headers, 'x-promgate-cache': 'hit' }, body: kept.body };
+          const kept = this.#deps.store.answer(plan.key);
+          if (kept) {
+            // The very same settled window asked again, spelled differently: its bytes.
+            this.#alias(exact, plan.key);
+            return this.#hit(req, kept);
           }
-          if (!this.#cfg.coalesce) return await this.#range(req, plan, req.clientSignal());
-          const { promise, joined } = this.#rangeAnswers.run(plan.key, (signal) => this.#range(req, plan, signal), req.clientSignal());
+          if (!this.#cfg.coalesce) return await this.#range(req, plan, req.clientSignal(), exact);
+          const { promise, joined } = this.#rangeAnswers.run(plan.key, (signal) => this.#range(req, plan, signal, exact), req.clientSignal());
           if (joined) this.#deps.observer.coalesced(req.route.endpoint);
           return await promise;
         }
@@ -168,6 +172,16 @@ export class Gateway {
       }
       if (route.kind === 'only' && isReplicaFailure(err) && !req.clientSignal().aborted) return fallback();
       throw err;
+    }
+  }
+
+  /** Like planning, anything unexpected here means: no fast path (planning then logs it). */
+  #exactKey(req: GatewayRequest): string | undefined {
+    if (!this.#cfg.enabled) return undefined;
+    try {
+      return exactKeyOf(req, this.#keyHeaders);
+    } catch {
+      return undefined;
     }
   }
 
@@ -335,14 +349,14 @@ export class Gateway {
     ctx: Omit<RunContext, 'signal'>,
     route: Route,
     reads: { start: number; end: number } | undefined,
+    exact: string | undefined,
   ): Promise<UpstreamAnswer> {
     const endpoint = req.route.endpoint;
     if (plan.ttlMs !== undefined) {
-      const hit = this.#deps.store.get(plan.key);
-      if (hit?.kind === 'answer') {
-        this.#deps.observer.result(endpoint, 'hit');
-        this.#deps.observer.savedSeconds(hit.fetchSeconds);
-        return { replica: 'cache', statusCode: hit.statusCode, headers: { ...hit.headers, 'x-promgate-cache': 'hit' }, body: hit.body };
+      const hit = this.#deps.store.answer(plan.key);
+      if (hit) {
+        this.#alias(exact, plan.key, plan.ttlMs);
+        return this.#hit(req, hit);
       }
     }
     const { promise, joined } = this.#shared.fetch(plan.key, upstream, ctx, req.clientSignal());
@@ -359,26 +373,34 @@ export class Gateway {
       this.#deps.observer.result(endpoint, 'miss');
       if (!joined && answer.statusCode === 200 && route.kind !== 'split' && this.#verified(answer.replica, reads) && !hasAnnotations(await decoded(answer))) {
         this.#keep(plan.key, answer, plan.ttlMs);
+        this.#alias(exact, plan.key, plan.ttlMs);
       }
     }
     return withCacheHeader(answer, plan.ttlMs !== undefined ? 'miss' : undefined);
   }
 
   #keep(key: string, answer: BufferedAnswer, ttlMs: number): void {
-    const contentType = String(answer.headers['content-type'] ?? '');
     const { date: _date, ...headers } = answer.headers;
-    this.#deps.store.set(
-      key,
-      { kind: 'answer', statusCode: answer.statusCode, headers, body: answer.body, fetchSeconds: answer.seconds, bytes: answerBytes(answer.body, contentType) },
-      ttlMs,
-    );
+    this.#deps.store.set(key, answerEntry(answer.statusCode, headers, answer.body, answer.seconds), ttlMs);
+  }
+
+  /** Points the exact spelling of a request at the answer kept for its normalized form. */
+  #alias(exact: string | undefined, key: string, ttlMs = this.#cfg.ttl): void {
+    if (exact !== undefined && ttlMs > 0) this.#deps.store.set(exact, { kind: 'alias', key, bytes: 64 }, ttlMs);
+  }
+
+  /** A kept answer as it is: its headers were made for hits when it was kept. */
+  #hit(req: GatewayRequest, kept: AnswerEntry): UpstreamAnswer {
+    this.#deps.observer.result(req.route.endpoint, 'hit');
+    this.#deps.observer.savedSeconds(kept.fetchSeconds);
+    return { replica: 'cache', statusCode: kept.statusCode, headers: kept.headers, body: kept.body };
   }
 
   /**
    * `signal` aborts when every client waiting for this range answer has gone; the part fetches
    * wait on it, and on the end of this computation, so a part nobody needs any more is dropped.
    */
-  async #range(req: GatewayRequest, plan: Extract<Plan, { kind: 'range' }>, signal: AbortSignal): Promise<UpstreamAnswer> {
+  async #range(req: GatewayRequest, plan: Extract<Plan, { kind: 'range' }>, signal: AbortSignal, exact: string | undefined): Promise<UpstreamAnswer> {
     const n = plan.request;
     const done = new AbortController();
     const partSignal = AbortSignal.any([signal, done.signal]);
@@ -445,11 +467,23 @@ export class Gateway {
     // final: its bytes, in this coding, serve the next identical request as they are.
     const settled = n.end <= lastSettledEvalTime(plan.analysis, settledHorizon(this.#deps.clock.now(), this.#cfg.freshness), n);
     if (outcome.result === 'hit' && settled && this.#cfg.ttl > 0) {
-      const { 'x-promgate-cache': _c, ...headers } = answer.headers;
-      this.#deps.store.set(plan.key, { kind: 'answer', statusCode: 200, headers, body: answer.body, fetchSeconds: outcome.savedSeconds, bytes: answerBytes(answer.body, String(headers['content-type'] ?? '')) }, this.#cfg.ttl);
+      this.#deps.store.set(plan.key, answerEntry(200, answer.headers, answer.body, outcome.savedSeconds), this.#cfg.ttl);
+      this.#alias(exact, plan.key);
     }
     return answer;
   }
+}
+
+/** A kept answer, its headers already those of a hit. */
+function answerEntry(statusCode: number, headers: Readonly<Record<string, string | string[]>>, body: Buffer, fetchSeconds: number): AnswerEntry {
+  return {
+    kind: 'answer',
+    statusCode,
+    headers: { ...headers, 'x-promgate-cache': 'hit' },
+    body,
+    fetchSeconds,
+    bytes: answerBytes(body, String(headers['content-type'] ?? '')),
+  };
 }
 
 const gzipAsync = promisify(gzip);

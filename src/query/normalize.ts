@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { EndpointName, ProxyRoute } from './path.js';
 import { parsePrometheusStepNs } from './step.js';
 import { MAX_TIME_NS, MIN_TIME_NS, nsToMs, parsePrometheusTimeNs } from './time.js';
@@ -134,8 +133,9 @@ function compareCodeUnits(a: string, b: string): number {
 
 /**
  * A stable key for a normalized request and an optional identity (tenant, credentials class):
- * the SHA-256 hex of a JSON array with every field in a fixed place. Numbers are written as
- * strings so ±Infinity (MinTime, MaxTime) stay distinct where JSON would write null. Equal for
+ * a JSON array with every field in a fixed place, kept as text rather than digested (the cache
+ * counts its bytes; a hash per request bought nothing a Map lookup needs). Numbers are written
+ * as strings so ±Infinity (MinTime, MaxTime) stay distinct where JSON would write null. Equal for
  * equal requests; any differing field, parameter name or value gives a different key.
  */
 export function requestKey(req: NormalizedRequest, identity?: string): string {
@@ -152,5 +152,5 @@ export function requestKey(req: NormalizedRequest, identity?: string): string {
     'step' in req ? num(req.step) : null,
     req.params,
   ];
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+  return JSON.stringify(canonical);
 }

@@ -276,6 +276,78 @@ describe('Gateway: the answer cache', () => {
   });
 });
 
+describe('Gateway: exact repeats', () => {
+  const AT = NOW - HOUR;
+  const instant = `/api/v1/query?${qs({ query: 'up', time: S(AT) })}`;
+  const range = `/api/v1/query_range?${qs({ query: 'up', start: S(AT - HOUR), end: S(AT), step: '15' })}`;
+
+  it.each([
+    ['an instant query', instant],
+    ['a settled range window', range],
+  ])('%s asked again is served from kept bytes, in each coding, without going upstream', async (_name, target) => {
+    const a = new FakeReplica('a', prometheus('a'));
+    const { gateway, observer } = setup([a]);
+    const first = await gateway.handle(request(target));
+    // A range window is kept whole once it is answered from kept extents alone.
+    if (target === range) await gateway.handle(request(target));
+    const upstream = a.seen.length;
+    const again = await gateway.handle(request(target));
+    expect(a.seen).toHaveLength(upstream);
+    expect(again.headers['x-promgate-cache']).toBe('hit');
+    expect(again.replica).toBe('cache');
+    expect(again.body.equals(first.body)).toBe(true);
+    expect(observer.results.at(-1)).toMatch(/:hit$/);
+    // gzip is another answer, kept in its own coding.
+    await gateway.handle(request(target, { headers: GZIP }));
+    if (target === range) await gateway.handle(request(target, { headers: GZIP }));
+    const zipped = await gateway.handle(request(target, { headers: GZIP }));
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(text(zipped)).toBe(first.body.toString());
+  });
+
+  it('a different spelling of the same request finds the same answer', async () => {
+    const a = new FakeReplica('a', prometheus('a'));
+    const { gateway } = setup([a]);
+    await gateway.handle(request(instant));
+    const respelled = await gateway.handle(request(`/api/v1/query?${qs({ time: new Date(AT).toISOString(), query: 'up' })}`));
+    expect(a.seen).toHaveLength(1);
+    expect(respelled.headers['x-promgate-cache']).toBe('hit');
+  });
+
+  it('never crosses identities, and Cache-Control: no-cache goes upstream', async () => {
+    const a = new FakeReplica('a', prometheus('a'));
+    const { gateway } = setup([a], { yaml: 'cache: {identity_headers: [authorization]}' });
+    await gateway.handle(request(instant, { headers: { authorization: 'Bearer one' } }));
+    await gateway.handle(request(instant, { headers: { authorization: 'Bearer one' } }));
+    expect(a.seen).toHaveLength(1);
+    await gateway.handle(request(instant, { headers: { authorization: 'Bearer two' } }));
+    expect(a.seen).toHaveLength(2);
+    const bypass = await gateway.handle(request(instant, { headers: { authorization: 'Bearer one', 'cache-control': 'no-cache' } }));
+    expect(a.seen).toHaveLength(3);
+    expect(bypass.headers['x-promgate-cache']).toBe('bypass');
+  });
+
+  it('points only at a kept answer: once that is gone (cleared for a hole, evicted), the repeat goes upstream', async () => {
+    const a = new FakeReplica('a', prometheus('a'));
+    const { gateway, store } = setup([a]);
+    await gateway.handle(request(instant));
+    await gateway.handle(request(instant));
+    expect(a.seen).toHaveLength(1);
+    store.clear();
+    const after = await gateway.handle(request(instant));
+    expect(a.seen).toHaveLength(2);
+    expect(after.headers['x-promgate-cache']).toBe('miss');
+  });
+
+  it('a query about now is never a repeat', async () => {
+    const a = new FakeReplica('a', prometheus('a'));
+    const { gateway } = setup([a]);
+    await gateway.handle(request('/api/v1/query?query=up'));
+    await gateway.handle(request('/api/v1/query?query=up'));
+    expect(a.seen).toHaveLength(2);
+  });
+});
+
 describe('Gateway: identical requests in flight', () => {
   const query = `/api/v1/query?${qs({ query: 'up' })}`;
 

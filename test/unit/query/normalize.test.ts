@@ -107,9 +107,9 @@ describe('normalizeRequest', () => {
 });
 
 describe('requestKey', () => {
-  it('is a sha256 hex string that depends on the identity', () => {
+  it('is canonical text that depends on the identity', () => {
     const req = norm('query', 'query=up')!;
-    expect(requestKey(req)).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(requestKey(req))).toEqual(['promgate/request/v1', null, 'query', null, 'up', null, null, null, null, []]);
     expect(requestKey(req, 'tenant-a')).not.toBe(requestKey(req, 'tenant-b'));
     expect(requestKey(req, '')).not.toBe(requestKey(req));
     expect(requestKey(req, 'a')).toBe(requestKey(norm('query', 'query=up')!, 'a'));
