@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: promgate vs HAProxy. Argument parsing and orchestration only; the pieces are
- * in bench/lib and bench/scenarios. Goals are printed as PASS/FAIL and never fail the process:
- * exit 0 when the bench ran, 1 when it could not, 2 on a usage error.
+ * `npm run bench`: promgate vs HAProxy and vs the bare-Node limits. Argument parsing and
+ * orchestration only; the pieces are in bench/lib and bench/scenarios. Goals are printed as
+ * PASS/FAIL and never fail the process: exit 0 when the bench ran, 1 when it could not, 2 on a
+ * usage error.
  */
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { aggregateScenario } from './lib/aggregate.js';
 import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from './lib/args.js';
 import type { Environment } from './lib/environment.js';
-import { formatMs, formatRatio, formatRps } from './lib/format.js';
+import { formatMs, formatRatio, formatRps, formatShare } from './lib/format.js';
 import { startLocalEnvironment } from './lib/local-environment.js';
 import { timestampDir, writeResults } from './lib/output.js';
 import { repoRoot } from './lib/paths.js';
@@ -59,7 +60,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   const results: BenchResults = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: {
@@ -76,7 +77,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const written = await writeResults(root, stamp, results, argv);
   const checks = scenarios.flatMap((s) => s.targets);
   log('');
-  for (const c of checks) log(checkLine(c).replace(/\*\*/g, ''));
+  for (const c of checks) log(plain(checkLine(c)));
   log(`bench: goals ${checks.filter((c) => c.pass).length}/${checks.length} met`);
   log(`bench: wrote ${written.dir} (and ${written.latestDir})`);
   return 0;
@@ -84,11 +85,13 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 async function runOne(env: Environment, name: BenchOptions['scenarios'][number], o: BenchOptions, profileDir: string, log: (l: string) => void): Promise<ScenarioResult> {
   const spec = scenarioFor(name);
+  const scenarioStartMs = Date.now();
   const data: RunData[] = [];
   for (let round = 0; round < o.rounds; round++) {
-    for (const target of env.targets) {
+    for (const target of env.targetsFor(spec.targets)) {
       const d = await runScenario(env, spec, target, {
         round,
+        scenarioStartMs,
         durationMs: o.durationMs,
         maxRequests: o.maxRequests,
         connections: o.connections,
@@ -99,15 +102,20 @@ async function runOne(env: Environment, name: BenchOptions['scenarios'][number],
       log(
         `${spec.name} round ${round + 1}/${o.rounds} ${target}: ${s.requests} requests, ${formatRps(s.okRps)} ok/s, ` +
           `p50 ${formatMs(s.latency.p50)}, p99 ${formatMs(s.latency.p99)}, ${s.failures} failed, ${d.run.upstreamEvaluations ?? '?'} upstream evals` +
-          (points === undefined || (points !== null && points.asked === 0) ? '' : `, range points evaluated/asked ${rangePointsText(points ?? null).replace(/\*\*/g, '')}`) +
-          (d.run.answerHoles === undefined ? '' : `, answers with holes ${answerHolesText(d.run.answerHoles).replace(/\*\*/g, '')}`),
+          (points === undefined || (points !== null && points.asked === 0) ? '' : `, range points evaluated/asked ${plain(rangePointsText(points ?? null))}`) +
+          (d.run.answerHoles === undefined ? '' : `, answers with holes ${plain(answerHolesText(d.run.answerHoles))}`),
       );
       data.push(d);
     }
   }
   const result = aggregateScenario(spec, data);
-  log(`${spec.name}: promgate / HAProxy ${formatRatio(result.ratio)}`);
+  log(`${spec.name}: promgate / HAProxy ${formatRatio(result.ratio)}` + (result.limit === undefined ? '' : `, promgate / ${result.limit.target} ${formatShare(result.limit.share)}`));
   return result;
+}
+
+/** A report fragment for the terminal: without Markdown's bold. */
+function plain(markdown: string): string {
+  return markdown.replace(/\*\*/g, '');
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

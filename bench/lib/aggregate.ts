@@ -4,51 +4,82 @@
  */
 import { sumAnswerHoles } from './answer-check.js';
 import { sumRangePoints } from './range-points.js';
-import type { RunData, ScenarioSpec } from './scenario-spec.js';
-import { combineRounds, latencySummary, percentile } from './stats.js';
-import type { AnswerHoles, BenchEvent, RangePoints, ScenarioResult, TargetName, TargetResult } from './types.js';
+import { isLimit, type RunData, type ScenarioSpec } from './scenario-spec.js';
+import { latencySummary, median, percentile, ratioOf } from './stats.js';
+import { checkTarget } from './target-check.js';
+import type { AnswerHoles, BenchEvent, CacheBytes, RangePoints, ScenarioResult, TargetCheck, TargetName, TargetResult } from './types.js';
 
 export function aggregateScenario(spec: Pick<ScenarioSpec, 'name' | 'description' | 'goals'>, data: readonly RunData[]): ScenarioResult {
-  const runs = data.map((d) => d.run);
-  const combined = combineRounds(runs);
-  const results: TargetResult[] = combined.targets.map((t) => {
-    const mine = data.filter((d) => d.run.target === t.target).sort((a, b) => a.run.round - b.run.round);
-    const first = mine[0]?.run;
-    const answerHoles = sumAnswerHoles(mine.map((d) => d.run.answerHoles));
-    return {
-      target: t.target,
-      rounds: t.rounds,
-      requests: t.requests,
-      failures: t.failures,
-      rps: t.rps,
-      okRps: t.okRps,
-      rpsPerRound: t.rpsPerRound,
-      okRpsPerRound: t.okRpsPerRound,
-      latency: latencySummary(mine.flatMap((d) => d.records.map((r) => r.latencyMs))),
-      upstreamEvaluations: sumOrNull(mine.map((d) => d.run.upstreamEvaluations)),
-      rangePoints: sumRangePoints(mine.map((d) => d.run.rangePoints)),
-      ...(answerHoles !== undefined ? { answerHoles } : {}),
-      cpuSeconds: sumOrNull(mine.map((d) => d.run.usage?.cpuSeconds ?? null)),
-      rssBytes: maxOrNull(mine.map((d) => d.run.usage?.rssBytes ?? null)),
-      // The first round stands for the others on over-time charts: pooling rounds would add
-      // their rates up and smear the fault markers, which land at slightly different times.
-      buckets: first?.buckets ?? [],
-      events: first?.events ?? [],
-    };
-  });
-  results.sort((a, b) => rank(a.target) - rank(b.target));
+  const names = [...new Set(data.map((d) => d.run.target))].sort((a, b) => rank(a) - rank(b));
+  const results = names.map((t) => targetResult(t, data.filter((d) => d.run.target === t).sort((a, b) => a.run.round - b.run.round)));
+  const okRps = (t: TargetName | undefined): number | undefined => results.find((r) => r.target === t)?.okRps;
+  const ratio = ratioOf(okRps('promgate'), okRps('haproxy'));
+  const limitTarget = names.find(isLimit);
+  const limit = limitTarget === undefined ? undefined : { target: limitTarget, share: ratioOf(okRps('promgate'), okRps(limitTarget)) };
+  const promgate = results.find((r) => r.target === 'promgate');
   return {
     scenario: spec.name,
     description: spec.description,
     results,
-    ratio: combined.ratio,
-    ratioPerRound: combined.ratioPerRound,
-    targets: spec.goals(data, combined.ratio),
+    ratio,
+    ratioPerRound: pairedRatios(data, 'promgate', 'haproxy'),
+    ...(limit !== undefined ? { limit } : {}),
+    targets: [...spec.goals(data, { haproxy: ratio, limit: limit?.share ?? null }), ...(promgate !== undefined ? [cacheGoal(promgate)] : [])],
   };
 }
 
+function targetResult(target: TargetName, mine: readonly RunData[]): TargetResult {
+  const runs = mine.map((d) => d.run);
+  const answerHoles = sumAnswerHoles(runs.map((r) => r.answerHoles));
+  const caches = runs.map((r) => r.cache).filter((c) => c !== undefined);
+  const okRpsPerRound = runs.map((r) => r.summary.okRps);
+  return {
+    target,
+    rounds: runs.length,
+    requests: runs.reduce((n, r) => n + r.summary.requests, 0),
+    failures: runs.reduce((n, r) => n + r.summary.failures, 0),
+    okRps: median(okRpsPerRound) ?? 0,
+    okRpsPerRound,
+    latency: latencySummary(mine.flatMap((d) => d.records.map((r) => r.latencyMs))),
+    upstreamEvaluations: sumOrNull(runs.map((r) => r.upstreamEvaluations)),
+    rangePoints: sumRangePoints(runs.map((r) => r.rangePoints)),
+    ...(answerHoles !== undefined ? { answerHoles } : {}),
+    cpuSeconds: sumOrNull(runs.map((r) => r.usage?.cpuSeconds ?? null)),
+    rssBytes: maxOrNull(runs.map((r) => r.usage?.rssBytes ?? null)),
+    ...(caches.length > 0 ? { cache: peakCache(caches) } : {}),
+    // The first round stands for the others on over-time charts: pooling rounds would add their
+    // rates up and smear the fault markers, which land at slightly different times.
+    buckets: runs[0]?.buckets ?? [],
+    events: runs[0]?.events ?? [],
+  };
+}
+
+/** The memory goal: promgate's cache, by its own accounting, within the configured cache.max_bytes at the end of every run. */
+function cacheGoal(promgate: TargetResult): TargetCheck {
+  const c = promgate.cache;
+  return checkTarget(
+    { name: 'promgate cache within cache.max_bytes (promgate_cache_bytes / max_bytes at the end of each run, peak)', op: '<=', threshold: 1 },
+    c === undefined || c === null ? null : ratioOf(c.bytes, c.maxBytes),
+  );
+}
+
+function peakCache(caches: ReadonlyArray<CacheBytes | null>): CacheBytes | null {
+  if (caches.some((c) => c === null)) return null;
+  return (caches as CacheBytes[]).reduce((a, b) => (b.bytes / b.maxBytes > a.bytes / a.maxBytes ? b : a));
+}
+
 function rank(t: TargetName): number {
-  return t === 'promgate' ? 0 : t === 'haproxy' ? 1 : 2;
+  return t === 'promgate' ? 0 : t === 'haproxy' ? 1 : isLimit(t) ? 2 : 3;
+}
+
+/** candidate / baseline okRps for every round both ran, in round order. */
+function pairedRatios(data: readonly RunData[], candidate: TargetName, baseline: TargetName): number[] {
+  const base = new Map(data.filter((d) => d.run.target === baseline).map((d) => [d.run.round, d.run.summary.okRps]));
+  return data
+    .filter((d) => d.run.target === candidate)
+    .sort((a, b) => a.run.round - b.run.round)
+    .map((d) => ratioOf(d.run.summary.okRps, base.get(d.run.round)))
+    .filter((r) => r !== null);
 }
 
 function sumOrNull(values: ReadonlyArray<number | null>): number | null {
@@ -57,14 +88,11 @@ function sumOrNull(values: ReadonlyArray<number | null>): number | null {
 }
 
 function maxOrNull(values: ReadonlyArray<number | null>): number | null {
-  const known = values.filter((v): v is number => v !== null);
+  const known = values.filter((v) => v !== null);
   return known.length === 0 ? null : Math.max(...known);
 }
 
-/**
- * p99 latency of one target's requests sent between each run's fault and recovery events
- * (pooled over rounds); `null` when no such requests.
- */
+/** p99 latency of one target's requests sent between each run's fault and recovery events (pooled over rounds); `null` when none. */
 export function p99DuringFault(data: readonly RunData[], target: TargetName): number | null {
   const latencies: number[] = [];
   for (const d of data) {

@@ -40,10 +40,10 @@ export class ChildHandle {
     return this.#child.exitCode === null && this.#child.signalCode === null;
   }
 
-  /** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process is gone. */
-  async stop(graceMs = 5_000): Promise<void> {
+  /** `signal` (SIGTERM), then SIGKILL after `graceMs`. Resolves once the process is gone. */
+  async stop(graceMs = 5_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (!this.running) return this.#exited;
-    this.#child.kill('SIGTERM');
+    this.#child.kill(signal);
     const timedOut = await Promise.race([this.#exited.then(() => false), sleep(graceMs, true, { ref: false })]);
     if (timedOut) {
       this.#child.kill('SIGKILL');

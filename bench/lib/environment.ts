@@ -1,7 +1,7 @@
 /**
  * The system under test, as the runner sees it: named front ends to open for a run, replicas
  * to count evaluations on, and faults to inject. Two implementations: local (everything started
- * here on loopback) and remote (the user's URLs and chaos commands).
+ * here on loopback, the bare-Node limits included) and remote (the user's URLs and chaos commands).
  */
 import type { QueryLogMeter } from './query-log-meter.js';
 import type { QuerySet } from './queries.js';
@@ -26,6 +26,8 @@ export interface OpenOptions {
   cpuProfDir?: string;
   /** promgate config keys next to the replicas. */
   promgateConfig?: Readonly<Record<string, unknown>>;
+  /** The run's fixed request paths: what node-bytes answers. */
+  paths: readonly string[];
 }
 
 /** One fault: `inject` at a third of the run, `recover` at two thirds. Each returns its chart label. */
@@ -37,8 +39,8 @@ export interface Fault {
 }
 
 export interface Environment {
-  /** In A B order. */
-  readonly targets: readonly TargetName[];
+  /** The targets to run, in round order, for a scenario that wants `wanted` (local mode runs those; remote mode its own). */
+  targetsFor(wanted: readonly TargetName[]): readonly TargetName[];
   readonly querySet: QuerySet;
   readonly counter: UpstreamCounter;
   /** The replicas' query logs, for range points evaluated; undefined when they keep none (remote). */

@@ -48,12 +48,12 @@ export function formatBytes(bytes: number | null | undefined): string {
   return `${i === 0 ? v.toFixed(0) : v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
 }
 
-/** A measured number with its unit; ratios (unit "x") read like formatRatio. */
+/** A measured number with its unit; ratios (unit "x") read like formatRatio, fractions with 3 significant digits (a share of 0.0002 is not 0). */
 export function formatMeasured(v: number | null, unit?: string): string {
   if (!known(v)) return 'not measured';
   if (unit === 'x') return formatRatio(v);
-  const digits = Number.isInteger(v) ? 0 : Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 1 ? 2 : 3;
-  return `${v.toFixed(digits)}${unit ?? ''}`;
+  const text = Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
+  return `${text}${unit ?? ''}`;
 }
 
 /** A share as a percentage: 0%, 100.2%, 12.3%, 4.56%, 0.123%. */

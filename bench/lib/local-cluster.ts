@@ -1,6 +1,7 @@
 /**
- * The local replicas: real Prometheus, each with the same 6h of demo history ending when the
- * bench starts, and scraping itself every second for live data from then on.
+ * The local replicas: real Prometheus, each with the same 7h of demo history ending when the
+ * bench starts (6h panels, and grafana-refresh's virtual clock starts an hour back), and scraping
+ * itself every second for live data from then on.
  *
  * Why "now" is the wall clock and not inside the old fixed history: promgate's cache treats the
  * last 10 minutes before now as still changing. With history that ended weeks ago every window is
@@ -19,18 +20,19 @@ import { DEFAULT_SCRAPE_INTERVAL_MS } from '../../test/helpers/openmetrics.js';
 import { startPrometheus, type PrometheusHandle } from '../../test/helpers/prometheus.js';
 import { SIX_HOURS_MS } from './dashboard-windows.js';
 
+/** 6h panels whose `now` may lie up to an hour back (grafana-refresh's virtual clock). */
+const HISTORY_MS = SIX_HOURS_MS + 3_600_000;
+
 export interface LocalCluster {
   replicas: PrometheusHandle[];
   urls: string[];
-  /** First backfilled sample, unix ms. */
-  dataStartMs: number;
   stop(): Promise<void>;
 }
 
 export async function startLocalCluster(n: number, nowMs: number): Promise<LocalCluster> {
   // History must end at or before now: Prometheus refuses appends older than its newest block,
   // which would break the live self-scrape.
-  const dataStartMs = Math.floor(nowMs / DEFAULT_SCRAPE_INTERVAL_MS) * DEFAULT_SCRAPE_INTERVAL_MS - SIX_HOURS_MS;
+  const dataStartMs = Math.floor(nowMs / DEFAULT_SCRAPE_INTERVAL_MS) * DEFAULT_SCRAPE_INTERVAL_MS - HISTORY_MS;
   const work = await mkdtemp(join(tmpdir(), 'promgate-bench-data-'));
   const cacheDir = join(work, 'block-cache');
   const replicas: PrometheusHandle[] = [];
@@ -41,7 +43,7 @@ export async function startLocalCluster(n: number, nowMs: number): Promise<Local
   try {
     // Build the blocks once (the first call fills the cache), then copy them for each replica.
     const dirs: string[] = [];
-    for (let i = 0; i < n; i++) dirs.push(await prepareDataDir({ start: dataStartMs, cacheDir, dest: join(work, `data-${i}`) }));
+    for (let i = 0; i < n; i++) dirs.push(await prepareDataDir({ start: dataStartMs, durationMs: HISTORY_MS, cacheDir, dest: join(work, `data-${i}`) }));
     const started = await Promise.allSettled(
       dirs.map((dataDir, i) => startPrometheus({ name: `bench-replica-${i}`, dataDir, selfScrape: true, queryLogFile: true })),
     );
@@ -52,5 +54,5 @@ export async function startLocalCluster(n: number, nowMs: number): Promise<Local
     await stop();
     throw err;
   }
-  return { replicas, urls: replicas.map((r) => r.url), dataStartMs, stop };
+  return { replicas, urls: replicas.map((r) => r.url), stop };
 }

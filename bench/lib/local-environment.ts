@@ -1,7 +1,7 @@
 /**
- * Local mode: real Prometheus replicas, and for each run a fresh HAProxy or promgate in front
- * of them (fresh so that CPU, RSS and cache state belong to that run alone, and neither front
- * end idles next to the other while it is measured).
+ * Local mode: real Prometheus replicas, and for each run a fresh HAProxy, promgate or bare-Node
+ * limit in front of them (fresh so that CPU, peak RSS and cache state belong to that run alone,
+ * and no target idles next to another while it is measured).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { DelayProxy } from './delay-proxy.js';
 import type { Environment, Fault, FaultKind, Frontend, OpenOptions } from './environment.js';
 import { haproxyVersion, startHaproxy } from './haproxy.js';
 import { startLocalCluster, type LocalCluster } from './local-cluster.js';
+import { startNodeLimit } from './node-limit.js';
 import { startPromgate } from './promgate-process.js';
 import { QueryLogMeter } from './query-log-meter.js';
 import type { TargetName } from './types.js';
@@ -40,7 +41,6 @@ export async function startLocalEnvironment(replicas: number, nowMs: number): Pr
 }
 
 class LocalEnvironment implements Environment {
-  readonly targets: readonly TargetName[] = ['promgate', 'haproxy'];
   readonly querySet = 'demo' as const;
   readonly counter: UpstreamCounter;
   readonly queryLog: QueryLogMeter | undefined;
@@ -59,6 +59,10 @@ class LocalEnvironment implements Environment {
     this.truthUrl = cluster.urls[TRUTH];
   }
 
+  targetsFor(wanted: readonly TargetName[]): readonly TargetName[] {
+    return wanted;
+  }
+
   async open(target: TargetName, o: OpenOptions): Promise<Frontend> {
     const urls = [...this.#cluster.urls];
     let proxy: DelayProxy | undefined;
@@ -73,13 +77,7 @@ class LocalEnvironment implements Environment {
       if (this.#proxy === proxy) this.#proxy = undefined;
     };
     try {
-      const fe =
-        target === 'promgate'
-          ? await startPromgate({ workDir: this.#work, replicaUrls: urls, tag, config: o.promgateConfig, ...(o.cpuProfDir !== undefined ? { cpuProfDir: o.cpuProfDir } : {}) })
-          : target === 'haproxy'
-            ? await startHaproxy(this.#work, urls, tag)
-            : undefined;
-      if (fe === undefined) throw new Error(`local mode has no target "${target}"`);
+      const fe = await this.#start(target, urls, tag, o);
       return {
         url: fe.url,
         pid: fe.pid,
@@ -91,6 +89,23 @@ class LocalEnvironment implements Environment {
     } catch (err) {
       await closeProxy();
       throw err;
+    }
+  }
+
+  #start(target: TargetName, urls: readonly string[], tag: string, o: OpenOptions): Promise<Frontend> {
+    const workDir = this.#work;
+    switch (target) {
+      case 'promgate':
+        return startPromgate({ workDir, replicaUrls: urls, tag, config: o.promgateConfig, ...(o.cpuProfDir !== undefined ? { cpuProfDir: o.cpuProfDir } : {}) });
+      case 'haproxy':
+        return startHaproxy(workDir, urls, tag);
+      case 'node-bytes':
+        if (o.paths.length === 0) throw new Error(`${o.scenario}: node-bytes answers fixed URLs, and this scenario builds its own per request`);
+        return startNodeLimit('node-bytes', { workDir, replicaUrls: urls, tag, paths: o.paths });
+      case 'node-proxy':
+        return startNodeLimit('node-proxy', { workDir, replicaUrls: urls, tag, paths: [] });
+      default:
+        throw new Error(`local mode has no target "${target}"`);
     }
   }
 

@@ -5,7 +5,7 @@
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderMarkdown, type ChartPaths, type ChartRef } from './report.js';
-import { barChart, lineChart, type LineSeries } from './svg.js';
+import { barChart, lineChart } from './svg.js';
 import type { BenchResults, ScenarioResult } from './types.js';
 
 export interface Chart {
@@ -19,59 +19,25 @@ export function timestampDir(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
 }
 
-const safe = (name: string): string => name.replace(/[^\w.-]+/g, '_');
-
-/** Charts for the results, and where the report links them. Pure. */
+/** A throughput chart over every scenario, and a latency-over-time chart per scenario with its faults marked. Pure. */
 export function buildCharts(results: BenchResults): { charts: Chart[]; paths: ChartPaths } {
-  const charts: Chart[] = [];
+  const title = 'Throughput per scenario (ok requests/s, median of rounds)';
+  const groups = results.scenarios.map((s) => ({ label: s.scenario, bars: s.results.map((r) => ({ name: r.target, value: r.okRps })) }));
+  const charts: Chart[] = [{ file: 'throughput.svg', title, svg: barChart(title, 'ok requests/s', groups) }];
   const scenarios: Record<string, ChartRef[]> = {};
-  const throughput: Chart = {
-    file: 'throughput.svg',
-    title: 'Throughput per scenario (ok requests/s, median of rounds)',
-    svg: barChart({
-      title: 'Throughput per scenario (ok requests/s, median of rounds)',
-      yLabel: 'ok requests/s',
-      groups: results.scenarios.map((s) => ({ label: s.scenario, bars: s.results.map((r) => ({ name: r.target, value: r.okRps })) })),
-    }),
-  };
-  charts.push(throughput);
   for (const s of results.scenarios) {
-    const own = [latencyChart(s), errorChart(s)];
-    charts.push(...own);
-    scenarios[s.scenario] = own.map((c) => ({ title: c.title, path: c.file }));
+    const c = latencyChart(s);
+    charts.push(c);
+    scenarios[s.scenario] = [{ title: c.title, path: c.file }];
   }
-  return { charts, paths: { overview: [{ title: throughput.title, path: throughput.file }], scenarios } };
-}
-
-function markers(s: ScenarioResult): Array<{ x: number; label: string }> {
-  const first = s.results.find((r) => r.events.length > 0);
-  return (first?.events ?? []).map((e) => ({ x: e.atMs / 1000, label: e.label }));
+  return { charts, paths: { overview: [{ title, path: 'throughput.svg' }], scenarios } };
 }
 
 function latencyChart(s: ScenarioResult): Chart {
-  const series: LineSeries[] = s.results.flatMap((r) => [
-    { name: `${r.target} p99`, points: r.buckets.map((b) => [b.startMs / 1000, b.p99] as const) },
-    { name: `${r.target} p50`, points: r.buckets.map((b) => [b.startMs / 1000, b.p50] as const), dashed: true },
-  ]);
-  const title = `${s.scenario}: latency over time (round 1, by request start)`;
-  return {
-    file: `${safe(s.scenario)}-latency.svg`,
-    title,
-    svg: lineChart({ title, xLabel: 'time (s)', yLabel: 'latency (ms)', yLog: true, series, markers: markers(s) }),
-  };
-}
-
-function errorChart(s: ScenarioResult): Chart {
-  const series: LineSeries[] = s.results.map((r) => ({
-    name: `${r.target} failed`,
-    points: r.buckets.map((b) => [b.startMs / 1000, (b.failures * 1000) / Math.max(1, b.endMs - b.startMs)] as const),
-  }));
-  const title = `${s.scenario}: failed requests per second (round 1)`;
-  return {
-    file: `${safe(s.scenario)}-errors.svg`,
-    title,
-    svg: lineChart({ title, xLabel: 'time (s)', yLabel: 'failed requests/s', series, markers: markers(s) }),
-  };
+  const title = `${s.scenario}: p99 latency over time (round 1, by request start)`;
+  const series = s.results.map((r) => ({ name: `${r.target} p99`, points: r.buckets.map((b) => [b.startMs / 1000, b.p99] as const) }));
+  const markers = (s.results.find((r) => r.events.length > 0)?.events ?? []).map((e) => ({ x: e.atMs / 1000, label: e.label }));
+  return { file: `${s.scenario.replace(/[^\w.-]+/g, '_')}-latency.svg`, title, svg: lineChart(title, 'time (s)', 'p99 latency (ms)', series, markers) };
 }
 
 export interface WrittenResults {

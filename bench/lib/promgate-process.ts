@@ -32,12 +32,8 @@ export interface StartPromgateOptions {
   config?: Readonly<Record<string, unknown>>;
 }
 
-export function promgateMain(): string {
-  return join(repoRoot(), 'dist', 'src', 'main.js');
-}
-
 export async function startPromgate(o: StartPromgateOptions): Promise<PromgateHandle> {
-  const main = promgateMain();
+  const main = join(repoRoot(), 'dist', 'src', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} not found: run \`npm run build\` first`);
   const port = await freePort();
   const cfg = join(o.workDir, `promgate-${o.tag}.yaml`);
@@ -55,6 +51,7 @@ export async function startPromgate(o: StartPromgateOptions): Promise<PromgateHa
     join(o.workDir, `promgate-${o.tag}.log`),
     `${url}/-/ready`,
   );
-  // SIGTERM drains and exits normally, which is also what makes --cpu-prof write its file.
-  return { url, pid: child.pid, stop: () => child.stop(35_000) };
+  // SIGINT drains and exits normally (which is what makes --cpu-prof write its file) without
+  // SIGTERM's rolling-restart grace period (5 s more of serving while not ready): the run is over.
+  return { url, pid: child.pid, stop: () => child.stop(35_000, 'SIGINT') };
 }

@@ -3,6 +3,7 @@
  * plus their self-scrape), `self` for remote deployments, where the only metrics we can count on
  * are a Prometheus's own (most servers scrape themselves).
  */
+import { formatPrometheusTime } from '../../src/query/index.js';
 import type { Panel } from './dashboard-windows.js';
 
 export type QuerySet = 'demo' | 'self';
@@ -21,6 +22,8 @@ const SELF_PANELS: readonly Panel[] = [
 /** Heavy panels over the backfilled demo history (6h windows, 15s..60s steps). */
 const DEMO_PANELS: readonly Panel[] = [
   { title: 'CPU by instance', expr: 'sum by (instance) (rate(demo_cpu_usage_seconds_total[5m]))', stepSec: 15 },
+  { title: 'CPU by mode', expr: 'sum by (mode) (rate(demo_cpu_usage_seconds_total[5m]))', stepSec: 30 },
+  { title: 'API requests by status', expr: 'sum by (status) (rate(demo_api_request_duration_seconds_count[5m]))', stepSec: 15 },
   {
     title: 'API p99',
     expr: 'histogram_quantile(0.99, sum by (le) (rate(demo_api_request_duration_seconds_bucket[5m])))',
@@ -34,6 +37,7 @@ const DEMO_PANELS: readonly Panel[] = [
   { title: 'Memory by type', expr: 'sum by (type) (demo_memory_usage_bytes)', stepSec: 60 },
 ];
 
+/** The dashboard: locally 8 heavy 6h panels, 6 on the demo history and 2 on live self-scraped data. */
 export function dashboardPanels(set: QuerySet): readonly Panel[] {
   return set === 'demo' ? [...DEMO_PANELS, ...SELF_PANELS.slice(0, 2)] : SELF_PANELS;
 }
@@ -75,6 +79,5 @@ export function burstPanel(set: QuerySet): Panel {
  * requests can be coalesced or answered from a cache: only proxying is measured.
  */
 export function missPath(anchorMs: number, n: number): string {
-  const t = (anchorMs - n) / 1000;
-  return `/api/v1/query?query=up&time=${t.toFixed(3)}`;
+  return `/api/v1/query?query=up&time=${formatPrometheusTime(anchorMs - n)}`;
 }

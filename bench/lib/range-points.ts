@@ -9,12 +9,14 @@
  *
  * A grid point is counted as Prometheus counts steps: floor((end − start) / step) + 1.
  */
+import { parsePrometheusStep, parsePrometheusTime } from '../../src/query/index.js';
 import type { Window } from './dashboard-windows.js';
+import { ratioOf } from './stats.js';
 import type { RangePoints } from './types.js';
 
 /**
  * Key in autocannon's per-connection context under which a request's `setupRequest` leaves the
- * grid points of the window it built (see dashboardRequests); the load generator adds it to the
+ * grid points of the window it built (see userRefreshes); the load generator adds it to the
  * asked total when that request is answered OK.
  */
 export const RANGE_POINTS_KEY = 'rangePoints';
@@ -29,23 +31,6 @@ export function windowPoints(w: Window): number {
   return gridPoints(w.startSec * 1000, w.endSec * 1000, w.stepSec * 1000);
 }
 
-/** A Prometheus time parameter (unix seconds, fractional allowed, or RFC3339) in ms; NaN if neither. */
-export function parseTimeParam(s: string): number {
-  if (/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(s)) return Number(s) * 1000;
-  return /^\d{4}-\d\d-\d\dT/.test(s) ? Date.parse(s) : NaN;
-}
-
-const DURATION_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
-
-/** A Prometheus step (seconds, or a duration like 15s, 1m30s) in ms; NaN if neither. */
-export function parseStepParam(s: string): number {
-  if (/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(s)) return Number(s) * 1000;
-  if (!/^(\d+(ms|s|m|h|d|w|y))+$/.test(s)) return NaN;
-  let ms = 0;
-  for (const [, n, unit] of s.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) ms += Number(n) * DURATION_MS[unit!]!;
-  return ms;
-}
-
 /** Grid points of a `/api/v1/query_range?...` path (any prefix); 0 for anything else. For fixed request templates: parse once, not per send. */
 export function rangePointsOfPath(path: string): number {
   const q = path.indexOf('?');
@@ -55,19 +40,13 @@ export function rangePointsOfPath(path: string): number {
   const end = p.get('end');
   const step = p.get('step');
   if (start === null || end === null || step === null) return 0;
-  return gridPoints(parseTimeParam(start), parseTimeParam(end), parseStepParam(step));
-}
-
-/** evaluated / asked; `null` when nothing was asked (no range requests answered) or either is unknown. */
-export function evaluatedShare(asked: number | null, evaluated: number | null): number | null {
-  if (asked === null || evaluated === null || !(asked > 0)) return null;
-  return evaluated / asked;
+  return gridPoints(parsePrometheusTime(start) ?? NaN, parsePrometheusTime(end) ?? NaN, parsePrometheusStep(step) ?? NaN);
 }
 
 /** The result-model value: `null` when the evaluations could not be measured (no query logs). */
 export function rangePointsOf(asked: number, evaluated: number | null): RangePoints | null {
   if (evaluated === null) return null;
-  return { asked, evaluated, share: evaluatedShare(asked, evaluated) };
+  return { asked, evaluated, share: ratioOf(evaluated, asked) };
 }
 
 /** Over rounds: sums of asked and evaluated, share of the sums; `null` if any round is unmeasured or there are none. */

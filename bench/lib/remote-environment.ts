@@ -32,7 +32,8 @@ export function remoteEnvironment(o: RemoteOptions): Environment {
     await execP(cmd, { timeout: CHAOS_TIMEOUT_MS, shell: '/bin/sh' });
   };
   return {
-    targets: o.targets.map((t) => t.name as TargetName),
+    // The limits run next to the replicas, which a remote run does not own: its own targets only.
+    targetsFor: () => o.targets.map((t) => t.name as TargetName),
     querySet: 'self',
     counter: new UpstreamCounter(o.replicaUrls.map((url, i) => ({ name: `replica-${i}`, url }))),
     queryLog: undefined, // the replicas' query logs are on their hosts, if they keep one at all

@@ -1,22 +1,25 @@
 /**
- * One run: one target, one round, one scenario. Opens the front end, counts the replicas'
+ * One run: one target, one round, one scenario. Opens the target, counts the replicas'
  * evaluations around the load, injects the scenario's fault at a third of the run and recovers
- * at two thirds, and measures the front end's CPU and RSS. A scenario that judges answers
- * (outage) has them judged after all that, once the recovery is old enough.
+ * at two thirds, measures the target's CPU and peak RSS and (promgate) its cache's bytes. A
+ * scenario that judges answers (outage) has them judged after all that, once the recovery is old
+ * enough.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { judgeAnswers } from './answer-check.js';
+import { readCacheBytes } from './cache-bytes.js';
 import type { Environment, Fault } from './environment.js';
 import { runLoad } from './load.js';
+import { measureUsage } from './proc-usage.js';
 import { rangePointsOf } from './range-points.js';
 import type { RunData, ScenarioSpec } from './scenario-spec.js';
 import { bucketize, summarize } from './stats.js';
-import { UsageMeter } from './proc-usage.js';
 import type { AnswerHoles, BenchEvent, TargetName } from './types.js';
 
 export interface RunOptions {
   round: number;
+  scenarioStartMs: number;
   durationMs: number;
   maxRequests: number;
   connections: number | undefined;
@@ -30,12 +33,15 @@ export function bucketMsFor(durationMs: number): number {
 
 export async function runScenario(env: Environment, spec: ScenarioSpec, target: TargetName, o: RunOptions): Promise<RunData> {
   await env.settle();
+  const connections = o.connections ?? spec.connections;
+  const requestsFor = spec.requests({ querySet: env.querySet, connections, scenarioStartMs: o.scenarioStartMs, runStartMs: Date.now(), nowMs: Date.now });
   const fe = await env.open(target, {
     scenario: spec.name,
     round: o.round,
     slowReplica: spec.fault === 'slow',
     ...(o.cpuProfDir !== undefined && target === 'promgate' && spec.profile === true ? { cpuProfDir: o.cpuProfDir } : {}),
     promgateConfig: spec.promgateConfig,
+    paths: requestsFor(0).flatMap((r) => (r.setupRequest === undefined && r.path !== undefined ? [r.path] : [])),
   });
   const events: BenchEvent[] = [];
   try {
@@ -45,22 +51,14 @@ export async function runScenario(env: Environment, spec: ScenarioSpec, target: 
     if (spec.answerCheck !== undefined && truthUrl === undefined) throw new Error(`${spec.name}: this environment has no replica to judge answers against`);
     await env.counter.start();
     await env.queryLog?.start();
-    const meter = fe.pid !== undefined ? new UsageMeter(fe.pid) : undefined;
+    const usage = fe.pid !== undefined ? measureUsage(fe.pid) : undefined;
     const t0 = performance.now();
     const startedAtMs = Date.now();
-    const load = runLoad({
-      url: fe.url,
-      target,
-      scenario: spec.name,
-      connections: o.connections ?? spec.connections,
-      durationMs: o.durationMs,
-      maxRequests: o.maxRequests,
-      requests: spec.requests({ querySet: env.querySet, nowMs: () => Date.now() }),
-      t0,
-    });
+    const load = runLoad({ url: fe.url, connections, durationMs: o.durationMs, maxRequests: o.maxRequests, requestsFor, t0 });
     const faults = fault === undefined ? Promise.resolve() : playFault(fault, o.durationMs, t0, events);
     const [{ records, askedRangePoints }] = await Promise.all([load, faults]);
-    const usage = meter?.stop();
+    const used = usage?.();
+    const cache = target === 'promgate' ? await readCacheBytes(fe.url) : undefined;
     const upstreamEvaluations = await env.counter.finish();
     const logged = env.queryLog === undefined ? null : await env.queryLog.finish();
     let answerHoles: AnswerHoles | undefined;
@@ -81,7 +79,8 @@ export async function runScenario(env: Environment, spec: ScenarioSpec, target: 
         upstreamEvaluations,
         rangePoints: rangePointsOf(askedRangePoints, logged?.points ?? null),
         ...(answerHoles !== undefined ? { answerHoles } : {}),
-        ...(usage !== undefined ? { usage } : {}),
+        ...(used !== undefined ? { usage: used } : {}),
+        ...(cache !== undefined ? { cache } : {}),
         buckets: bucketize(records, bucketMsFor(o.durationMs), o.durationMs),
         events,
       },

@@ -1,90 +1,78 @@
 /**
  * The benchmark's result model: what the runner measures, what `results.json` holds, and what
- * the report and charts read. Everything here is plain data (no Maps, Dates, classes, NaN or
- * Infinity) so `JSON.stringify` → `JSON.parse` gives back an equal value. "Unknown" is `null`,
- * never `NaN` (which JSON would silently turn into `null` anyway) or `0` (which would lie).
- *
- * Times are milliseconds. `*Ms` fields inside a scenario are relative to that scenario run's
- * start, so rounds and targets line up on the same axis in charts.
+ * the report and charts read. Plain data (no Maps, Dates, classes, NaN or Infinity) so a JSON
+ * round trip gives back an equal value; "unknown" is `null`, never NaN (which JSON would turn
+ * into null anyway) or 0 (which would lie). Times are ms; `*Ms` fields inside a scenario run are
+ * relative to that run's start, so rounds and targets line up on the same chart axis.
  */
 
-/** Which HTTP front end served the requests. The two we compare are named; others are allowed. */
-export type TargetName = 'promgate' | 'haproxy' | (string & {});
+/**
+ * Which HTTP front end served the requests: promgate, HAProxy, the bare-Node limits (node-bytes:
+ * the same bytes from memory; node-proxy: forward and pipe back), or a remote target's own name.
+ */
+export type TargetName = 'promgate' | 'haproxy' | 'node-bytes' | 'node-proxy' | (string & {});
 
-/** One client request, as the load generator saw it. */
+/** One client request: sent `startMs` after the run started, answered (or failed) `latencyMs` later. */
 export interface RequestRecord {
-  target: TargetName;
-  scenario: string;
-  /** When the request was sent, ms since the scenario run started. */
   startMs: number;
-  /** Send to last byte of the response (or to the transport error). */
   latencyMs: number;
-  /** HTTP status; 0 for a transport error (refused, reset, timeout before headers). */
+  /** 0 for a transport error (refused, reset, timeout before headers). */
   status: number;
-  /** The client's verdict: 2xx with a `"status":"success"` body. */
+  /** 2xx with a `"status":"success"` body. */
   ok: boolean;
 }
 
-/** Latency percentiles, nearest-rank (see `percentile` in stats.ts). `null` when no requests. */
+/** Nearest-rank percentiles (see `percentile` in stats.ts); `null` when there were no requests. */
 export interface LatencySummary {
   p50: number | null;
   p90: number | null;
   p99: number | null;
   max: number | null;
-  min: number | null;
-  mean: number | null;
 }
 
-/** What `summarize` makes of a set of records. */
 export interface RequestSummary {
-  /** Completed requests, successful or not. */
   requests: number;
   ok: number;
   failures: number;
-  /** The denominator used for the rates. */
-  durationMs: number;
-  /** Completed requests per second, failures included. */
+  /** Per second of the run's planned length, failures included. */
   rps: number;
   /** Successful requests per second: the throughput that counts (a fast 503 is not throughput). */
   okRps: number;
-  /** failures / requests; 0 when there were no requests. */
-  errorRate: number;
-  /** Latency over all requests, failures included: what the dashboard user waits for. */
+  /** Over all requests, failures included: what the dashboard user waits for. */
   latency: LatencySummary;
-  /** Count per HTTP status, keyed by the status as a string ("0" = transport error). */
+  /** Per HTTP status ("0" = transport error). */
   statusCounts: Record<string, number>;
 }
 
-/** One slice of time in an over-time chart. Buckets are keyed by request *start* time. */
+/** One slice of a run for over-time charts, keyed by request *start* time. */
 export interface TimeBucket {
   startMs: number;
-  endMs: number;
   count: number;
   failures: number;
-  /** Requests started per second in this bucket. */
-  rps: number;
   p50: number | null;
   p99: number | null;
 }
 
-/** Something the runner did to the system under test, drawn as a marker line on charts. */
+/** Something the runner did to the system under test, drawn as a marker on charts. */
 export interface BenchEvent {
-  /** ms since the scenario run started. */
   atMs: number;
-  /** Shown on the chart, e.g. "kill -9 replica-1", "SIGCONT", "restarted". */
+  /** e.g. "kill -9 bench-replica-0", "SIGCONT". */
   label: string;
-  kind?: 'fault' | 'resume' | 'restart' | 'other';
+  kind?: 'fault' | 'resume' | 'restart';
 }
 
-/** Alias with the name the design brief uses; `BenchEvent` avoids shadowing the DOM `Event`. */
-export type Event = BenchEvent;
-
-/** Resource use of a process over a run; any field may be unknown. */
+/** Of the target's own process over a run (local mode, Linux); any field may be unknown. */
 export interface ProcessUsage {
-  /** user + system CPU seconds spent during the run. */
+  /** user + system CPU seconds spent during the load. */
   cpuSeconds: number | null;
-  /** Peak resident set size seen during the run. */
+  /** Peak resident set size of the process (VmHWM; each run starts a fresh process). */
   rssBytes: number | null;
+}
+
+/** promgate's cache by its own accounting (`promgate_cache_bytes`, `promgate_cache_max_bytes`). */
+export interface CacheBytes {
+  bytes: number;
+  maxBytes: number;
 }
 
 /**
@@ -96,80 +84,67 @@ export interface RangePoints {
   asked: number;
   /** Over the replicas' query-log entries for query_range written during the run. */
   evaluated: number;
-  /** evaluated / asked; `null` when nothing was asked (e.g. only instant queries). */
+  /** evaluated / asked; `null` when nothing was asked. */
   share: number | null;
 }
 
-/**
- * Answers judged against a replica that never stopped (outage scenario, see answer-check.ts): an
- * answer has holes when a series misses a step the truth has, or holds it with another value.
- */
+/** Answers judged against a replica that never stopped (outage, answer-check.ts); `failed`: not answered with a matrix, not judged. */
 export interface AnswerHoles {
-  /** Answers judged: the front end and the truth both answered with a matrix. */
   answers: number;
   withHoles: number;
-  /** Requests not judged because the front end (or the truth) did not answer with a matrix. */
   failed: number;
   /** withHoles / answers; `null` when no answer was judged. */
   share: number | null;
 }
 
-/** One target in one round of one scenario: the unit of the A B A B interleaving. */
+/** One target in one round of one scenario: the unit of the interleaving. */
 export interface ScenarioRun {
   scenario: string;
   target: TargetName;
-  /** 0-based round number; runs with the same round are paired when computing ratios. */
+  /** 0-based; runs with the same round are paired when computing ratios. */
   round: number;
   durationMs: number;
   summary: RequestSummary;
   /** Query evaluations the replicas performed, from their own counters (delta over the run). */
   upstreamEvaluations: number | null;
-  /** Range points asked vs evaluated; `null` when the replicas keep no query log (remote mode). */
+  /** `null` when the replicas keep no query log we can read (remote mode). */
   rangePoints?: RangePoints | null;
-  /** Answers judged after the run's fault; only scenarios that judge answers (outage). */
   answerHoles?: AnswerHoles;
-  /** Of the front-end process (promgate or HAProxy), when measured. */
   usage?: ProcessUsage;
+  /** promgate only: read from its /metrics at the end of the run; `null` when unreadable. */
+  cache?: CacheBytes | null;
   buckets?: TimeBucket[];
   events?: BenchEvent[];
 }
 
-/** Per-target aggregate over all rounds of a scenario. */
+/** Per-target aggregate over all rounds of a scenario: counts summed, okRps the median, latency pooled, RSS the peak. */
 export interface TargetResult {
   target: TargetName;
   rounds: number;
   requests: number;
   failures: number;
-  /** Median over rounds of each round's `rps`. */
-  rps: number;
-  /** Median over rounds of each round's `okRps`. */
   okRps: number;
-  rpsPerRound: number[];
   okRpsPerRound: number[];
-  /** Percentiles over the requests of all rounds pooled. */
   latency: LatencySummary;
-  /** Summed over rounds. */
+  /** `null` when any round is unknown. */
   upstreamEvaluations: number | null;
-  /** Summed over rounds (share of the sums); `null` when not measured in every round. */
   rangePoints?: RangePoints | null;
-  /** Summed over rounds; only scenarios that judge answers (outage). */
   answerHoles?: AnswerHoles;
-  /** Summed over rounds. */
   cpuSeconds: number | null;
-  /** Peak over rounds. */
   rssBytes: number | null;
-  /** For over-time charts (usually one representative round, or rounds pooled on start time). */
+  /** The round whose cache held the most; `null` when any round's was unreadable. */
+  cache?: CacheBytes | null;
+  /** Of the first round: pooling rounds would add rates up and smear the fault markers. */
   buckets: TimeBucket[];
   events: BenchEvent[];
 }
 
 /** A performance goal the project set itself, and whether this run met it. */
 export interface TargetCheck {
-  /** e.g. "dashboard throughput vs HAProxy". */
   name: string;
-  /** Human-readable goal, e.g. ">= 20x". */
+  /** e.g. ">= 100x". */
   wanted: string;
-  /** The number compared, in `unit`; `null` when it could not be measured (counts as a fail). */
+  /** In `unit`; `null` when it could not be measured (counts as a fail). */
   measured: number | null;
   unit?: string;
   pass: boolean;
@@ -178,13 +153,15 @@ export interface TargetCheck {
 export interface ScenarioResult {
   scenario: string;
   description?: string;
-  /** Per target, promgate first by convention. */
+  /** promgate first, HAProxy, then the limit. */
   results: TargetResult[];
   /** Median promgate okRps / median HAProxy okRps; `null` if either is missing or zero. */
   ratio: number | null;
   /** promgate / HAProxy okRps for each round both ran, in round order. */
   ratioPerRound: number[];
-  /** The project's goals for this scenario ("targets" in the sense of objectives). */
+  /** The bare-Node limit this scenario measures against, and promgate's okRps as a fraction of it. */
+  limit?: { target: TargetName; share: number | null };
+  /** The goals ("targets" in the sense of objectives). */
   targets: TargetCheck[];
 }
 
@@ -195,13 +172,13 @@ export interface MachineInfo {
   platform: string;
   arch: string;
   totalMemBytes?: number;
-  /** Versions of the things under test, e.g. { prometheus: "3.5.0", haproxy: "3.0.5" }. */
+  /** e.g. { prometheus: "2.42.0", haproxy: "2.6.12" }. */
   versions?: Record<string, string>;
 }
 
 export interface BenchResults {
-  /** Bumped when a field changes meaning, so old results files can be told apart. */
-  schemaVersion: 1;
+  /** Bumped when a field changes meaning. 2: limits, cache bytes, VmHWM, leaner records. */
+  schemaVersion: 2;
   /** ISO 8601. */
   startedAt: string;
   finishedAt?: string;

@@ -6,11 +6,13 @@ import type { ScenarioSpec } from '../lib/scenario-spec.js';
 export function burstScenario(): ScenarioSpec {
   return {
     name: 'burst',
-    description: 'Every connection sends the same heavy 6h histogram_quantile range query at once, again and again (window fixed at the run start).',
+    description: "Every connection sends the same heavy 6h histogram_quantile range query at once, again and again (window fixed at the scenario's start).",
     connections: 64,
+    targets: ['promgate', 'haproxy'],
     requests: (ctx) => {
       const panel = burstPanel(ctx.querySet);
-      return [{ path: rangeQueryPath(panel.expr, alignedWindow(ctx.nowMs(), SIX_HOURS_MS, panel.stepSec)) }];
+      const path = rangeQueryPath(panel.expr, alignedWindow(ctx.scenarioStartMs, SIX_HOURS_MS, panel.stepSec));
+      return () => [{ path }];
     },
     goals: () => [],
   };

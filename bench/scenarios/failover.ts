@@ -8,18 +8,20 @@
  *          duty-cycling: it slows evaluation without making the replica look dead to probes.
  */
 import { failuresOf, p99DuringFault } from '../lib/aggregate.js';
-import { dashboardRequests, SIX_HOURS_MS } from '../lib/dashboard-windows.js';
+import { SIX_HOURS_MS } from '../lib/dashboard-windows.js';
 import type { FaultKind } from '../lib/environment.js';
 import { SLOW_DELAY_MS } from '../lib/local-environment.js';
 import { dashboardPanels } from '../lib/queries.js';
+import { userRefreshes, WALL_CLOCK } from '../lib/refresh-schedule.js';
 import type { ScenarioSpec } from '../lib/scenario-spec.js';
 import { checkTarget } from '../lib/target-check.js';
 import type { TargetCheck } from '../lib/types.js';
 
+const LOAD = 'Viewers (one per connection) refreshing the 8 dashboard panels back to back, windows sliding with the wall clock';
 const DESCRIPTIONS: Record<FaultKind, string> = {
-  kill: 'Dashboard load; one replica kill -9ed at 1/3 of the run, restarted at 2/3.',
-  freeze: 'Dashboard load; one replica frozen (SIGSTOP) at 1/3 of the run, resumed (SIGCONT) at 2/3.',
-  slow: `Dashboard load; one replica's queries delayed by ${SLOW_DELAY_MS} ms from 1/3 to 2/3 of the run.`,
+  kill: `${LOAD}; one replica kill -9ed at 1/3 of the run, restarted at 2/3.`,
+  freeze: `${LOAD}; one replica frozen (SIGSTOP) at 1/3 of the run, resumed (SIGCONT) at 2/3.`,
+  slow: `${LOAD}; one replica's queries delayed by ${SLOW_DELAY_MS} ms from 1/3 to 2/3 of the run.`,
 };
 
 export function failoverScenario(kind: FaultKind): ScenarioSpec {
@@ -27,8 +29,9 @@ export function failoverScenario(kind: FaultKind): ScenarioSpec {
     name: `failover-${kind}`,
     description: DESCRIPTIONS[kind],
     connections: 16,
+    targets: ['promgate', 'haproxy'],
     fault: kind,
-    requests: (ctx) => dashboardRequests(dashboardPanels(ctx.querySet), SIX_HOURS_MS, ctx.nowMs),
+    requests: (ctx) => (user) => userRefreshes(dashboardPanels(ctx.querySet), SIX_HOURS_MS, WALL_CLOCK, user, ctx.nowMs),
     goals: (runs) => {
       const goals: TargetCheck[] = [
         checkTarget({ name: `promgate failed requests (${kind})`, op: '==', threshold: 0, unit: ' failures' }, failuresOf(runs, 'promgate')),

@@ -3,6 +3,7 @@ import type { ScenarioSpec } from '../lib/scenario-spec.js';
 import { burstScenario } from './burst.js';
 import { dashboardScenario } from './dashboard.js';
 import { failoverScenario } from './failover.js';
+import { grafanaRefreshScenario } from './grafana-refresh.js';
 import { missScenario } from './miss.js';
 import { outageScenario } from './outage.js';
 
@@ -12,6 +13,8 @@ export function scenarioFor(name: ScenarioName): ScenarioSpec {
       return missScenario();
     case 'dashboard':
       return dashboardScenario();
+    case 'grafana-refresh':
+      return grafanaRefreshScenario();
     case 'failover-kill':
       return failoverScenario('kill');
     case 'failover-freeze':

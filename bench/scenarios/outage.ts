@@ -11,8 +11,8 @@
  * its cache rather than all freshly fetched: the harder case.
  */
 import { answerHolesOfTarget } from '../lib/aggregate.js';
-import { dashboardRequests } from '../lib/dashboard-windows.js';
 import { OUTAGE_PANELS, OUTAGE_PANELS_READ_BACK_MS } from '../lib/queries.js';
+import { userRefreshes, WALL_CLOCK } from '../lib/refresh-schedule.js';
 import type { ScenarioSpec } from '../lib/scenario-spec.js';
 import { checkTarget } from '../lib/target-check.js';
 
@@ -35,9 +35,10 @@ export function outageScenario(): ScenarioSpec {
       `restarted on its data dir at 2/3, so it has a hole. ${AFTER_RECOVERY_MS / 1000} s after it is ready (it scrapes again after 5 s), each panel is asked ${ROUNDS} times, one request at a time, and each answer is ` +
       'judged against the never-stopped replica (with holes: a series misses a step it has, or a value differs). promgate: ha.probe_interval 1s, cache.freshness 5s.',
     connections: 8,
+    targets: ['promgate', 'haproxy'],
     fault: 'kill',
     promgateConfig: { ha: { probe_interval: '1s' }, cache: { freshness: '5s' } },
-    requests: (ctx) => dashboardRequests(OUTAGE_PANELS, ONE_HOUR_MS, ctx.nowMs),
+    requests: (ctx) => (user) => userRefreshes(OUTAGE_PANELS, ONE_HOUR_MS, WALL_CLOCK, user, ctx.nowMs),
     answerCheck: { panels: OUTAGE_PANELS, rangeMs: ONE_HOUR_MS, rounds: ROUNDS, afterRecoveryMs: AFTER_RECOVERY_MS, skipMs: OUTAGE_PANELS_READ_BACK_MS },
     goals: (runs) => [
       checkTarget({ name: 'promgate answers with holes after a replica outage (share)', op: '==', threshold: 0 }, answerHolesOfTarget(runs, 'promgate')?.share),

@@ -17,12 +17,16 @@ declare module 'autocannon' {
       onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
     }
 
-    /** One connection. Emits 'request', 'body' (raw chunk), 'response' (status, bytes, ms), 'timeout', 'connError'. */
+    /** One connection. Emits 'request', 'body' (the parser's input chunk), 'response' (status, bytes, ms), 'timeout', 'connError'. */
     interface Client extends EventEmitter {
       on(event: 'request' | 'timeout', listener: () => void): this;
       on(event: 'body', listener: (chunk: Buffer) => void): this;
       on(event: 'response', listener: (statusCode: number, resBytes: number, responseTime: number) => void): this;
       on(event: 'connError', listener: (err: Error) => void): this;
+      /** Replaces this connection's requests (pipelining 1 only). */
+      setRequests(requests: RequestSpec[]): void;
+      /** Internal (autocannon 8): collects each body into a string for onResponse; load.ts switches that off. */
+      pipelinedRequests?: { addBody(chunk: Buffer): void };
     }
 
     interface Options {
@@ -33,26 +37,15 @@ declare module 'autocannon' {
       maxOverallRequests?: number;
       /** Seconds before a request counts as timed out and the connection is replaced. */
       timeout?: number;
-      pipelining?: number;
       requests?: RequestSpec[];
       setupClient?: (client: Client) => void;
-      headers?: Record<string, string>;
-      skipAggregateResult?: boolean;
     }
 
-    interface Result {
-      requests: { total: number };
-      errors: number;
-      timeouts: number;
-      non2xx: number;
-      duration: number;
-    }
-
-    interface Instance extends EventEmitter, PromiseLike<Result> {
+    interface Instance extends EventEmitter, PromiseLike<unknown> {
       stop(): void;
     }
   }
 
-  function autocannon(opts: autocannon.Options, cb?: (err: Error | null, result: autocannon.Result) => void): autocannon.Instance;
+  function autocannon(opts: autocannon.Options): autocannon.Instance;
   export default autocannon;
 }

@@ -35,6 +35,8 @@ describe('report number formats', () => {
     expect(formatMeasured(25, 'x')).toBe('25.0x');
     expect(formatMeasured(812.5, ' ms')).toBe('813 ms');
     expect(formatMeasured(0.5, ' s')).toBe('0.500 s');
+    expect(formatMeasured(0.000231)).toBe('0.000231');
+    expect(formatMeasured(0.2)).toBe('0.200');
     expect(formatMeasured(null)).toBe('not measured');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuSecondsOf, parseProcStatTicks, parseStatusKb, rssBytesOf, UsageMeter } from '../../../bench/lib/proc-usage.js';
+import { cpuSecondsOf, measureUsage, parseProcStatTicks, parseStatusKb, peakRssBytesOf } from '../../../bench/lib/proc-usage.js';
 
 describe('parseProcStatTicks', () => {
   it('adds utime and stime (fields 14 and 15)', () => {
@@ -28,16 +28,17 @@ describe('parseStatusKb', () => {
 });
 
 describe.runIf(process.platform === 'linux')('on this process', () => {
-  it('reads our own CPU and RSS', () => {
+  it('reads our own CPU and peak RSS', () => {
     expect(cpuSecondsOf(process.pid)).toBeGreaterThan(0);
-    expect(rssBytesOf(process.pid)).toBeGreaterThan(1024 * 1024);
-    const usage = new UsageMeter(process.pid).stop();
+    expect(peakRssBytesOf(process.pid)).toBeGreaterThan(1024 * 1024);
+    const usage = measureUsage(process.pid)();
     expect(usage.cpuSeconds).toBeGreaterThanOrEqual(0);
     expect(usage.rssBytes).toBeGreaterThan(0);
   });
 
   it('a process that is gone is unknown, not zero', () => {
     expect(cpuSecondsOf(2 ** 30)).toBeNull();
-    expect(rssBytesOf(2 ** 30)).toBeNull();
+    expect(peakRssBytesOf(2 ** 30)).toBeNull();
+    expect(measureUsage(2 ** 30)()).toEqual({ cpuSeconds: null, rssBytes: null });
   });
 });
