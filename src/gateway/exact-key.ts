@@ -25,10 +25,12 @@ export function exactKeyOf(req: SpelledRequest, keyHeaders: readonly string[]): 
   if (req.method !== 'GET' && req.method !== 'POST') return undefined;
   const h = req.clientHeaders;
   if ((h['cache-control'] !== undefined || h.pragma !== undefined) && wantsNoCache(h)) return undefined;
-  let body = '';
+  // Content-Type counts even without a body: Prometheus parses the form by it (a bad one is a 400).
+  const ct = h['content-type'];
+  let body = `${Array.isArray(ct) ? ct.join('\n') : (ct ?? '')}\u0000`;
   if (req.body !== undefined && req.body.length > 0) {
     if (req.body.length > MAX_BODY_IN_KEY) return undefined;
-    body = `${String(h['content-type'])}\u0000${req.body.toString('latin1')}`;
+    body += req.body.toString('latin1');
   }
   const identity = clientIdentity(h, keyHeaders) ?? '';
   return `exact\u0000${req.method}\u0000${req.path}\u0000${req.rawQuery}\u0000${body}\u0000${identity}\u0000${req.forwardHeaders['accept-encoding'] ?? ''}`;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Coalescer } from '../cache/coalescer.js';
 import type { Clock } from '../clock/clock.js';
 import type { AttemptRunner, RunContext } from '../routing/attempt-runner.js';
@@ -54,10 +55,11 @@ export class SharedFetcher {
 
   /** Whether `key` recently had an answer too large to share. */
   isUnshareable(key: string): boolean {
-    const until = this.#unshareable.get(key);
+    const at = slot(key);
+    const until = this.#unshareable.get(at);
     if (until === undefined) return false;
     if (until > this.#clock.now()) return true;
-    this.#unshareable.delete(key);
+    this.#unshareable.delete(at);
     return false;
   }
 
@@ -78,11 +80,17 @@ export class SharedFetcher {
     this.#remember(key);
   }
 
-  #remember(key: string): void {
+  #remember(raw: string): void {
+    const key = slot(raw);
     this.#unshareable.delete(key);
     if (this.#unshareable.size >= UNSHAREABLE_KEYS) this.#unshareable.delete(this.#unshareable.keys().next().value!);
     this.#unshareable.set(key, this.#clock.now() + UNSHAREABLE_MS);
   }
+}
+
+/** Keys are canonical request text, up to a body's size: the long ones are kept as digests here. */
+function slot(key: string): string {
+  return key.length <= 256 ? key : createHash('sha256').update(key).digest('base64');
 }
 
 function tooLarge(answer: UpstreamAnswer): TooLargeAnswer {

@@ -103,19 +103,18 @@ function lowerBound(times: Float64Array, ms: number): number {
   return lo;
 }
 
-/** Samples i..j-1 of a run: views (no copy) unless `copy`, which lets a trimmed buffer go. */
-function sliceRun(run: EncodedRun, i: number, j: number, copy: boolean): EncodedRun {
+/** Samples i..j-1 of a run, as views (compact() copies what is kept). */
+function sliceRun(run: EncodedRun, i: number, j: number): EncodedRun {
   if (i === 0 && j === run.times.length) return run;
   if (i >= j) return EMPTY_RUN;
   const base = run.offsets[i]!;
   const text = run.text.subarray(base, run.offsets[j]);
   const offsets = run.offsets.subarray(i, j + 1).map((o) => o - base);
-  const times = run.times.subarray(i, j);
-  return copy ? { times: times.slice(), text: Buffer.from(text), offsets } : { times, text, offsets };
+  return { times: run.times.subarray(i, j), text, offsets };
 }
 
-function cropRun(run: EncodedRun, extent: Extent, copy: boolean): EncodedRun {
-  return sliceRun(run, lowerBound(run.times, extent.start), lowerBound(run.times, extent.end + 1), copy);
+function cropRun(run: EncodedRun, extent: Extent): EncodedRun {
+  return sliceRun(run, lowerBound(run.times, extent.start), lowerBound(run.times, extent.end + 1));
 }
 
 /**
@@ -125,12 +124,34 @@ function cropRun(run: EncodedRun, extent: Extent, copy: boolean): EncodedRun {
 export function cropEncoded(m: EncodedMatrix, extent: Extent, copy = false): EncodedMatrix {
   const out: EncodedSeries[] = [];
   for (const s of m) {
-    const floats = cropRun(s.floats, extent, copy);
-    const histograms = cropRun(s.histograms, extent, copy);
+    const floats = cropRun(s.floats, extent);
+    const histograms = cropRun(s.histograms, extent);
     if (floats.times.length === 0 && histograms.times.length === 0) continue;
-    out.push(floats === s.floats && histograms === s.histograms ? s : { ...s, floats, histograms });
+    const cropped = floats === s.floats && histograms === s.histograms ? s : { ...s, floats, histograms };
+    out.push(copy ? compact(cropped) : cropped);
   }
   return out;
+}
+
+/**
+ * One series in memory of its own: head and texts in one unpooled buffer, times and offsets in
+ * their own arrays. Small Buffers are slices of Node's shared 8 KiB pool and would keep whole
+ * slabs alive (and other series' cropped-off bytes) beyond what the cache counts.
+ */
+function compact(s: EncodedSeries): EncodedSeries {
+  const own = Buffer.allocUnsafeSlow(s.head.length + s.floats.text.length + s.histograms.text.length);
+  s.head.copy(own, 0);
+  s.floats.text.copy(own, s.head.length);
+  s.histograms.text.copy(own, s.head.length + s.floats.text.length);
+  const run = (r: EncodedRun, at: number): EncodedRun =>
+    r.times.length === 0 ? EMPTY_RUN : { times: r.times.slice(), text: own.subarray(at, at + r.text.length), offsets: r.offsets.slice() };
+  return {
+    key: s.key,
+    pairs: s.pairs,
+    head: own.subarray(0, s.head.length),
+    floats: run(s.floats, s.head.length),
+    histograms: run(s.histograms, s.head.length + s.floats.text.length),
+  };
 }
 
 /** Runs concatenated in order: the precondition is that each ends before the next begins. */
@@ -168,7 +189,7 @@ function mergeRuns(runs: readonly EncodedRun[]): EncodedRun {
     }
     if (best < 0) break;
     const t = present[best]!.times[at[best]!]!;
-    pieces.push(sliceRun(present[best]!, at[best]!, at[best]! + 1, false));
+    pieces.push(sliceRun(present[best]!, at[best]!, at[best]! + 1));
     for (let k = 0; k < present.length; k++) while (at[k]! < present[k]!.times.length && present[k]!.times[at[k]!]! === t) at[k]!++;
   }
   return concatRuns(pieces);
@@ -250,14 +271,18 @@ function groupByKey(parts: readonly EncodedMatrix[]): Map<string, EncodedSeries[
   return groups;
 }
 
-// Heap bytes beyond the text: the series object, its key and pairs, typed-array headers.
-const SERIES_OVERHEAD = 400;
+// Heap bytes beyond the text (measured on Node 20, test/unit/cache/entry-size.test.ts): the series
+// and run objects, typed-array and Buffer wrappers and their backing stores, and per label the
+// pair array and its two strings.
+const SERIES_OVERHEAD = 1_200;
+const LABEL_OVERHEAD = 96;
 
-/** Bytes an encoded matrix holds: its text, times (8 B), offsets (4 B), allocation slack, per-series overhead. */
+/** Bytes an encoded matrix holds: its text, times (8 B), offsets (4 B), allocation slack, per-series and per-label overhead. */
 export function encodedBytes(m: EncodedMatrix): number {
   let bytes = 64;
   for (const s of m) {
     bytes += SERIES_OVERHEAD + 2 * s.key.length + s.head.length;
+    for (const [name, value] of s.pairs) bytes += LABEL_OVERHEAD + 2 * (name.length + value.length);
     for (const r of [s.floats, s.histograms]) bytes += r.text.length + 16 * r.times.length + 4;
   }
   return bytes;
