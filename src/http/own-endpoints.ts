@@ -1,5 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
+import { NotFoundPathError } from '../errors/index.js';
+import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from '../status/status-page.js';
 
 export interface OwnEndpointDeps {
   readonly registry: Registry;
@@ -7,9 +9,11 @@ export interface OwnEndpointDeps {
   readonly isReady: () => boolean;
   /** What /-/replicas shows: each replica's health, breaker and known holes, as JSON. */
   readonly replicasStatus?: (() => unknown) | undefined;
+  /** What /-/status answers and the status page at / renders (see status/status-snapshot.ts). */
+  readonly status?: (() => unknown) | undefined;
 }
 
-export type OwnEndpoint = 'healthy' | 'ready' | 'metrics' | 'replicas';
+export type OwnEndpoint = 'healthy' | 'ready' | 'metrics' | 'replicas' | 'status-page' | 'status';
 
 /**
  * The methods the own endpoints answer; any other is refused with 405 and this Allow header, as
@@ -40,6 +44,21 @@ export async function serveOwnEndpoint(name: OwnEndpoint, method: string, reply:
         .code(200)
         .type('application/json')
         .send(JSON.stringify({ status: 'success', data: deps.replicasStatus?.() ?? [] }));
+    case 'status-page':
+      return void reply
+        .code(200)
+        .headers({ 'content-security-policy': STATUS_PAGE_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-cache' })
+        .type('text/html; charset=utf-8')
+        .send(STATUS_PAGE_HTML);
+    case 'status': {
+      if (!deps.status) throw new NotFoundPathError('promgate does not serve /-/status: no status source is wired');
+      // Read on every request: the page polls it, and a cached answer would hide a replica going down.
+      return void reply
+        .code(200)
+        .headers({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
+        .type('application/json')
+        .send(JSON.stringify({ status: 'success', data: deps.status() }));
+    }
     case 'metrics': {
       const text = await deps.registry.metrics();
       return void reply.code(200).type(deps.registry.contentType).send(text);

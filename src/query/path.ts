@@ -106,7 +106,7 @@ export type EndpointName =
   | 'federate'
   | 'read';
 
-export type OwnEndpointName = 'healthy' | 'ready' | 'metrics' | 'replicas';
+export type OwnEndpointName = 'healthy' | 'ready' | 'metrics' | 'replicas' | 'status-page' | 'status';
 
 /** A proxied endpoint; label_values carries its (decoded) label name, part of what it answers. */
 export type ProxyRoute =
@@ -180,7 +180,9 @@ export function classifyPath(segments: readonly string[], method: string): PathC
 }
 
 function ownEndpoint(s: readonly string[]): OwnEndpointName | undefined {
-  if (s.length === 2 && s[0] === '-' && (s[1] === 'healthy' || s[1] === 'ready' || s[1] === 'replicas')) return s[1];
+  // `/` is promgate's status page; Prometheus's UI is not proxied (it would load assets promgate refuses).
+  if (s.length === 0) return 'status-page';
+  if (s.length === 2 && s[0] === '-' && (s[1] === 'healthy' || s[1] === 'ready' || s[1] === 'replicas' || s[1] === 'status')) return s[1];
   if (s.length === 1 && s[0] === 'metrics') return 'metrics';
   return undefined;
 }

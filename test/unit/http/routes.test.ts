@@ -8,6 +8,7 @@ import { DeadlineExceededError, NoHealthyReplicaError } from '../../../src/error
 import type { Gateway, GatewayRequest } from '../../../src/gateway/gateway.js';
 import { buildServer } from '../../../src/http/build-server.js';
 import { GatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
+import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from '../../../src/status/status-page.js';
 import type { UpstreamAnswer } from '../../../src/upstream/upstream-types.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeHost } from '../../helpers/fake-dispatcher.js';
@@ -99,7 +100,8 @@ describe('refused paths never reach the gateway and get Prometheus-shaped 4xx JS
     ['PATCH', '/federate?match[]=up', 405, 'bad_data', 'method'],
     // Outside the route's method list, so it arrives through the not-found handler.
     ['TRACE', '/api/v1/query', 405, 'bad_data', 'method'],
-    ['GET', '/', 404, 'not_found', 'not_found'],
+    ['GET', '/index.html', 404, 'not_found', 'not_found'],
+    ['GET', '/-/status/extra', 404, 'not_found', 'not_found'],
     ['GET', '/graph', 404, 'not_found', 'not_found'],
     ['GET', '/api/v1/nonexistent', 404, 'not_found', 'not_found'],
     ['GET', '/api/v2/query?query=up', 404, 'not_found', 'not_found'],
@@ -234,6 +236,98 @@ describe('own endpoints', () => {
     await server.inject({ method: 'POST', url: '/-/ready' });
     const res = await server.inject({ method: 'GET', url: '/metrics' });
     expect(res.body).toContain('promgate_http_requests_total{endpoint="refused",code="405"} 1');
+  });
+});
+
+describe('the status page and /-/status', () => {
+  /** buildServer with a status source, or without one (as before the app wires it). */
+  function setupStatus(status?: () => unknown) {
+    const config = parseConfigText(`log_level: silent\nreplicas: [{url: "http://r1:9090", name: r1}]\n${LIMITS_YAML}`);
+    const registry = new Registry();
+    const forwarded: GatewayRequest[] = [];
+    const refused: string[] = [];
+    const gateway = { handle: (req: GatewayRequest) => (forwarded.push(req), answered()(req)) } as unknown as Gateway;
+    const server = buildServer(
+      config,
+      { gateway, registry, isReady: () => true, isDraining: () => false, onRefused: (r) => refused.push(r), ...(status ? { status } : {}) },
+      new GatewayMetrics(registry),
+    );
+    servers.push(server);
+    return { server, forwarded, refused, registry };
+  }
+
+  it('/ is the status page: HTML, pinned by a CSP, never forwarded', async () => {
+    const { server, forwarded } = setupStatus();
+    const res = await server.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.body).toBe(STATUS_PAGE_HTML);
+    expect(res.headers['content-security-policy']).toBe(STATUS_PAGE_CSP);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-promgate-replica']).toBeUndefined();
+    expect(forwarded).toEqual([]);
+  });
+
+  it('the page is found under any spelling that normalizes to /', async () => {
+    const { server } = setupStatus();
+    for (const url of ['//', '/.', '/api/..', '/?refresh=1']) {
+      const res = await server.inject({ method: 'GET', url });
+      expect([res.statusCode, res.headers['content-type']], url).toEqual([200, 'text/html; charset=utf-8']);
+    }
+  });
+
+  it('HEAD / gives the status and type without a body', async () => {
+    const { server } = setupStatus();
+    const res = await server.inject({ method: 'HEAD', url: '/' });
+    expect([res.statusCode, res.headers['content-type'], res.body]).toEqual([200, 'text/html; charset=utf-8', '']);
+  });
+
+  it('/-/status answers what the status source gives, fresh on every request, in the /-/replicas envelope', async () => {
+    let n = 0;
+    const { server, forwarded } = setupStatus(() => ({ groups: [], n: ++n }));
+    const first = await server.inject({ method: 'GET', url: '/-/status' });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toMatch(/^application\/json/);
+    expect(first.headers['cache-control']).toBe('no-store');
+    expect(first.json()).toEqual({ status: 'success', data: { groups: [], n: 1 } });
+    expect((await server.inject({ method: 'GET', url: '/-/status' })).json()).toMatchObject({ data: { n: 2 } });
+    expect(forwarded).toEqual([]);
+  });
+
+  it('/-/status without a status source is a Prometheus-shaped 404, as any path promgate does not serve', async () => {
+    const { server } = setupStatus();
+    expectPromError(await server.inject({ method: 'GET', url: '/-/status' }), 404, 'not_found');
+  });
+
+  it.each([
+    ['POST', '/'],
+    ['PUT', '/'],
+    ['DELETE', '/-/status'],
+    ['POST', '/-/status'],
+  ])('%s %s is refused with 405 and an Allow header, like the other own endpoints', async (method, url) => {
+    const { server, refused, forwarded } = setupStatus(() => ({}));
+    const res = await server.inject({ method: method as InjectOptions['method'], url });
+    expectPromError(res, 405, 'bad_data');
+    expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
+    expect(refused).toEqual(['method']);
+    expect(forwarded).toEqual([]);
+  });
+
+  it('OPTIONS on / and /-/status answers 200 with an Allow header and no body', async () => {
+    const { server } = setupStatus(() => ({}));
+    for (const url of ['/', '/-/status']) {
+      const res = await server.inject({ method: 'OPTIONS', url });
+      expect([res.statusCode, res.headers.allow, res.body], url).toEqual([200, 'GET, HEAD, OPTIONS', '']);
+    }
+  });
+
+  it('requests are counted under endpoint="status-page" and endpoint="status"', async () => {
+    const { server } = setupStatus(() => ({}));
+    await server.inject({ method: 'GET', url: '/' });
+    await server.inject({ method: 'GET', url: '/-/status' });
+    const metrics = (await server.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('promgate_http_requests_total{endpoint="status-page",code="200"} 1');
+    expect(metrics).toContain('promgate_http_requests_total{endpoint="status",code="200"} 1');
   });
 });
 
@@ -422,13 +516,15 @@ describe('answers from the gateway', () => {
 });
 
 describe('while draining', () => {
-  it('a proxied request gets the 503 JSON and never reaches the gateway', async () => {
+  // Rolling restarts: a request that reached promgate on a kept-alive connection is answered,
+  // never refused; its connection then closes.
+  it('a proxied request is still answered, and its connection closes', async () => {
     const { server, state, forwarded } = setup();
     state.draining = true;
     const res = await server.inject({ method: 'GET', url: '/api/v1/query?query=up' });
-    const body = expectPromError(res, 503, 'unavailable');
-    expect(body.error).toMatch(/shutting down/);
-    expect(forwarded).toEqual([]);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.connection).toBe('close');
+    expect(forwarded).toHaveLength(1);
   });
 
   it('every answer closes its connection, so the drain can finish', async () => {

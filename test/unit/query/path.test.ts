@@ -80,6 +80,12 @@ describe('classifyPath', () => {
     ['/-/ready', { kind: 'own', name: 'ready' }],
     ['/metrics', { kind: 'own', name: 'metrics' }],
     ['/%2D/healthy', { kind: 'own', name: 'healthy' }],
+    ['/-/replicas', { kind: 'own', name: 'replicas' }],
+    ['/-/status', { kind: 'own', name: 'status' }],
+    ['/', { kind: 'own', name: 'status-page' }],
+    ['//', { kind: 'own', name: 'status-page' }],
+    ['/api/..', { kind: 'own', name: 'status-page' }],
+    ['/-/status/', { kind: 'own', name: 'status' }],
     ['/api/v1/query', { kind: 'proxy', endpoint: 'query' }],
     ['/api/v1/query_range', { kind: 'proxy', endpoint: 'query_range' }],
     ['/api/v1/query_exemplars', { kind: 'proxy', endpoint: 'query_exemplars' }],
@@ -145,7 +151,6 @@ describe('classifyPath', () => {
   });
 
   it.each([
-    '/',
     '/graph',
     '/query',
     '/api',
@@ -169,6 +174,10 @@ describe('classifyPath', () => {
     '/api/v1/query/%252e%252e/write',
     '/-/healthy/x',
     '/metrics/x',
+    '/-/status/x',
+    '/-/Status',
+    '/index.html',
+    '/-',
     '/debug/pprof/',
     '/static/../api/v1/write/../../v1/x',
     '/api/v1/constructor',
