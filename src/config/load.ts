@@ -1,17 +1,24 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
+import { resolveHttpConfigs } from './http-config.js';
 import { configSchema, type Config } from './schema.js';
 
-/** Validates a parsed document once, at the edge, and freezes it. Throws ConfigError naming every bad key. */
-export function validateConfig(doc: unknown): Config {
+/**
+ * Validates a parsed document once, at the edge, and freezes it. Throws ConfigError naming every bad
+ * key. Reads every file http_config names (passwords, tokens, certificates), relative to `baseDir`,
+ * so a reload, which is just loading again, re-reads them.
+ */
+export function validateConfig(doc: unknown, baseDir: string = process.cwd()): Config {
   const result = configSchema.safeParse(doc ?? {});
   if (!result.success) throw new ConfigError(result.error.issues.map(describeIssue));
   const parsed = result.data;
+  const http = resolveHttpConfigs(parsed, { baseDir });
   const config = {
     ...parsed,
-    replicas: parsed.replicas.map((r) => Object.freeze({ url: r.url, name: r.name ?? r.url.host })),
+    replicas: parsed.replicas.map((r, i) => Object.freeze({ url: r.url, name: r.name ?? r.url.host, http: http[i]! })),
   };
   return deepFreeze(config);
 }
@@ -19,7 +26,8 @@ export function validateConfig(doc: unknown): Config {
 /** Keys set on the command line, applied to the document before it is validated. */
 export type ConfigOverrides = Readonly<Record<string, unknown>>;
 
-export function parseConfigText(text: string, overrides: ConfigOverrides = {}): Config {
+/** `baseDir`: where relative paths in the text are read from (the config file's directory). */
+export function parseConfigText(text: string, overrides: ConfigOverrides = {}, baseDir?: string): Config {
   let doc: unknown;
   try {
     doc = parseYaml(text, { uniqueKeys: true });
@@ -33,7 +41,7 @@ export function parseConfigText(text: string, overrides: ConfigOverrides = {}): 
     }
     doc = { ...(doc as object | null), ...overrides };
   }
-  return validateConfig(doc);
+  return validateConfig(doc, baseDir);
 }
 
 export async function loadConfigFile(path: string, overrides: ConfigOverrides = {}): Promise<Config> {
@@ -43,7 +51,8 @@ export async function loadConfigFile(path: string, overrides: ConfigOverrides = 
   } catch (err) {
     throw new ConfigError([`cannot read ${path}: ${(err as Error).message}`], { cause: err });
   }
-  return parseConfigText(text, overrides);
+  // Relative paths in the file are read from its directory, as Prometheus reads prometheus.yml's.
+  return parseConfigText(text, overrides, dirname(resolve(path)));
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ReplicaHttpConfig } from './http-config.js';
+import { httpConfigSchema } from './http-config-schema.js';
 import { byteSize, duration } from './units.js';
 
 /**
@@ -29,6 +31,8 @@ const replicaUrl = z.string().transform((text, ctx) => {
 const replica = z.strictObject({
   url: replicaUrl,
   name: z.string().min(1).optional(),
+  /** Over the top-level http_config: auth replaces its auth, tls_config and headers merge key by key. */
+  http_config: httpConfigSchema.optional(),
 });
 
 const listenAddress = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, 'must be HOST:PORT (e.g. 127.0.0.1:9099 or :9099)');
@@ -139,6 +143,12 @@ const ha = z.strictObject({
 });
 
 const shutdown = z.strictObject({
+  /**
+   * After SIGTERM, /-/ready answers 503 at once while requests are still served for this long, so
+   * a load balancer or Kubernetes takes promgate out of rotation before it stops listening.
+   */
+  grace_period: duration.prefault('5s'),
+  /** Then in-flight requests get this long to finish before promgate exits anyway. */
   drain_timeout: duration.prefault('30s'),
 });
 
@@ -147,6 +157,8 @@ export const configSchema = z
     listen_address: listenAddress.default('127.0.0.1:9099'),
     log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     replicas: z.array(replica).min(1, 'at least one replica is required'),
+    /** Applied to every replica; a replica's own http_config overrides it. */
+    http_config: httpConfigSchema.optional(),
     health_check: healthCheck.prefault({}),
     circuit_breaker: circuitBreaker.prefault({}),
     routing: routing.prefault({}),
@@ -183,11 +195,14 @@ export const configSchema = z
 export type RawConfig = z.input<typeof configSchema>;
 type Parsed = z.output<typeof configSchema>;
 
-/** A replica with its name resolved. */
+/** A replica with its name resolved, and its http_config merged with the top-level one and its files read. */
 export interface ReplicaConfig {
   readonly url: URL;
   readonly name: string;
+  readonly http?: ReplicaHttpConfig;
 }
+
+export type { HttpConfigSettings } from './http-config-schema.js';
 
 export type Config = Readonly<Omit<Parsed, 'replicas'>> & { readonly replicas: readonly ReplicaConfig[] };
 export type HealthCheckConfig = Config['health_check'];

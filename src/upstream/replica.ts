@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
+import type { ConnectionOptions } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
 import type { CircuitBreakerConfig, UpstreamConfig } from '../config/index.js';
+import type { ReplicaHttpConfig } from '../config/http-config.js';
 import { AttemptCanceledError, isPromgateError, UpstreamBadStatusError, UpstreamConnectionError } from '../errors/index.js';
 import { classifyAnswer } from './answer-class.js';
 import { BreakerGate, type BreakerState, type Verdict } from './breaker-gate.js';
@@ -32,6 +34,8 @@ export interface ReplicaOptions {
   readonly attemptTimeoutMs: number;
   /** A health probe unanswered for this long marks the replica stalled (frozen, wedged) before its checks fail. */
   readonly stallAfterMs?: number | undefined;
+  /** The replica's http_config, resolved (ReplicaConfig.http): TLS for its connections, headers for its requests. */
+  readonly http?: ReplicaHttpConfig | undefined;
 }
 
 export interface ReplicaDeps {
@@ -62,6 +66,8 @@ export class Replica extends EventEmitter {
   readonly #costLatency = new Map<string, LatencyWindow>();
   /** A replica served under a path prefix (`http://host/prometheus`) keeps it on every request. */
   readonly #prefix: string;
+  /** Sent on every request, probe and status GET (credentials, custom headers): over the client's own. */
+  readonly #headers: Readonly<Record<string, string>>;
   #inFlight = 0;
   /** When the probe in flight started, if one is. */
   #probeSince: number | undefined;
@@ -74,8 +80,9 @@ export class Replica extends EventEmitter {
     this.#prefix = opts.url.pathname.replace(/\/+$/, '');
     this.#now = deps.now;
     const makePool = deps.dispatcher ?? ((url: URL, o: Pool.Options) => new Pool(url.origin, o));
+    this.#headers = revealHeaders(opts.http);
     const common: Pool.Options = {
-      connect: { timeout: opts.upstream.connect_timeout },
+      connect: { timeout: opts.upstream.connect_timeout, ...tlsConnectOptions(opts.http) },
       keepAliveTimeout: opts.upstream.keep_alive_timeout,
       headersTimeout: opts.attemptTimeoutMs,
       bodyTimeout: opts.attemptTimeoutMs,
@@ -156,7 +163,7 @@ export class Replica extends EventEmitter {
   async probe(path: string, timeoutMs: number): Promise<boolean> {
     this.#probeSince = this.#now();
     try {
-      const res = await this.#probePool.request({ method: 'GET', path: this.#prefix + path, signal: AbortSignal.timeout(timeoutMs) });
+      const res = await this.#probePool.request({ method: 'GET', path: this.#prefix + path, headers: this.#headers, signal: AbortSignal.timeout(timeoutMs) });
       await res.body.dump();
       return res.statusCode === 200;
     } catch (err) {
@@ -175,7 +182,7 @@ export class Replica extends EventEmitter {
    * breaker, so it neither counts for nor against the replica. Rejects on transport errors.
    */
   async get(pathAndQuery: string, timeoutMs: number): Promise<{ statusCode: number; body: Buffer }> {
-    const res = await this.#pool.request({ method: 'GET', path: this.#prefix + pathAndQuery, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await this.#pool.request({ method: 'GET', path: this.#prefix + pathAndQuery, headers: this.#headers, signal: AbortSignal.timeout(timeoutMs) });
     const { body, rest } = await readBodyUpTo(res.body, this.#opts.upstream.max_buffered_response_bytes);
     rest?.destroy();
     return { statusCode: res.statusCode, body };
@@ -198,7 +205,7 @@ export class Replica extends EventEmitter {
       const res = await this.#pool.request({
         method: req.method as Dispatcher.HttpMethod,
         path: this.#prefix + req.pathAndQuery,
-        headers: req.headers,
+        headers: this.#withOwnHeaders(req.headers),
         body: req.body,
         signal,
       });
@@ -219,6 +226,11 @@ export class Replica extends EventEmitter {
     } finally {
       this.#inFlight--;
     }
+  }
+
+  /** The client's forwarded headers (lowercase, from Node) with the replica's configured ones over them. */
+  #withOwnHeaders(forwarded: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    return Object.keys(this.#headers).length === 0 ? forwarded : { ...forwarded, ...this.#headers };
   }
 
   #asAttemptError(err: unknown, signal: AbortSignal): unknown {
@@ -243,4 +255,26 @@ export class Replica extends EventEmitter {
     this.#costLatency.set(req.costKey, w);
     w.record(ms);
   }
+}
+
+/** The configured headers, revealed once: kept in a #private field, so never in a log or status output. */
+function revealHeaders(http: ReplicaHttpConfig | undefined): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(http?.headers ?? {})) out[name] = value.reveal();
+  return out;
+}
+
+/** tls_config as node:tls connect options for undici's connector (ignored for http: replicas). */
+function tlsConnectOptions(http: ReplicaHttpConfig | undefined): ConnectionOptions {
+  const t = http?.tls;
+  if (!t) return {};
+  const out: ConnectionOptions = {};
+  if (t.ca !== undefined) out.ca = t.ca;
+  if (t.cert !== undefined) out.cert = t.cert;
+  if (t.key !== undefined) out.key = t.key.reveal();
+  if (t.servername !== undefined) out.servername = t.servername;
+  if (t.rejectUnauthorized !== undefined) out.rejectUnauthorized = t.rejectUnauthorized;
+  if (t.minVersion !== undefined) out.minVersion = t.minVersion;
+  if (t.maxVersion !== undefined) out.maxVersion = t.maxVersion;
+  return out;
 }
