@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { buildApp } from './app.js';
 import { parseArgs, USAGE } from './cli/parse-args.js';
-import { type Config, loadConfigFile } from './config/index.js';
+import { type Config, loadConfigFile, loadWebConfig, type WebConfig } from './config/index.js';
+import { runDemo } from './demo/run-demo.js';
 import { ConfigError } from './errors/index.js';
 
 /** The only file that touches process: argv, env, signals and exit codes. */
@@ -20,6 +21,13 @@ async function main(argv: readonly string[]): Promise<number> {
       return 2;
     case 'check-config':
       return checkConfig(command.files);
+    case 'demo': {
+      const stopped = new Promise((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      return runDemo({ ...command, out: (line) => void process.stdout.write(`${line}\n`), stopped });
+    }
     case 'run':
       return run(command);
   }
@@ -40,17 +48,16 @@ async function checkConfig(files: readonly string[]): Promise<number> {
 }
 
 async function run(command: Extract<ReturnType<typeof parseArgs>, { kind: 'run' }>): Promise<number> {
-  // Refused rather than ignored: a user asking for TLS and auth must not get plain, open HTTP.
-  if (command.webConfigFile !== undefined) {
-    process.stderr.write('promgate: --web.config.file is not supported yet (TLS and basic auth are not built)\n');
-    return 2;
-  }
-  let config: Config;
-  try {
-    config = await loadConfigFile(command.configFile, {
+  const load = () =>
+    loadConfigFile(command.configFile, {
       ...(command.listenAddress ? { listen_address: command.listenAddress } : {}),
       ...(command.logLevel ? { log_level: command.logLevel } : {}),
     });
+  let config: Config;
+  let web: WebConfig = {};
+  try {
+    config = await load();
+    if (command.webConfigFile !== undefined) web = await loadWebConfig(command.webConfigFile);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`promgate: ${err.message}\n`);
@@ -58,7 +65,15 @@ async function run(command: Extract<ReturnType<typeof parseArgs>, { kind: 'run' 
     }
     throw err;
   }
-  const app = buildApp(config, { processMetrics: true });
+  const webFile = command.webConfigFile;
+  const app = buildApp(config, {
+    processMetrics: true,
+    loadConfig: load,
+    enableLifecycle: command.enableLifecycle,
+    web,
+    loadWeb: webFile !== undefined ? () => loadWebConfig(webFile) : undefined,
+    version: version(),
+  });
   await app.start();
   let address: string;
   try {
@@ -68,7 +83,12 @@ async function run(command: Extract<ReturnType<typeof parseArgs>, { kind: 'run' 
     await app.close();
     return 1;
   }
-  app.server.log.info({ address, replicas: config.replicas.map((r) => r.url.origin) }, 'promgate listening');
+  app.server.log.info(
+    { address, replicas: config.replicas.map((r) => r.url.origin), tls: web.tls !== undefined, basicAuth: web.basicAuthUsers !== undefined },
+    'promgate listening',
+  );
+  // Prometheus's convention; a failed reload is logged and counted by the app, which keeps running.
+  process.on('SIGHUP', () => void app.reload().catch(() => undefined));
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -78,19 +98,26 @@ async function run(command: Extract<ReturnType<typeof parseArgs>, { kind: 'run' 
         return resolve(1);
       }
       stopping = true;
-      app.server.log.info({ signal }, 'draining in-flight requests');
-      const force = setTimeout(() => {
-        app.server.log.warn('drain timeout reached: exiting with requests in flight');
-        resolve(1);
-      }, config.shutdown.drain_timeout);
-      force.unref();
-      app.close().then(
-        () => resolve(0),
-        (err: unknown) => {
-          app.server.log.error({ err }, 'error while closing');
+      const { grace_period: grace, drain_timeout: drain } = app.config.shutdown;
+      // SIGTERM is a rolling restart: not ready at once, still serving while the load balancer
+      // (or Kubernetes) takes promgate out of rotation; Ctrl-C skips the wait.
+      app.beginShutdown();
+      const wait = signal === 'SIGTERM' ? grace : 0;
+      app.server.log.info({ signal, graceMs: wait, drainTimeoutMs: drain }, 'shutting down: not ready; serving until the grace period ends, then draining');
+      setTimeout(() => {
+        const force = setTimeout(() => {
+          app.server.log.warn('drain timeout reached: exiting with requests in flight');
           resolve(1);
-        },
-      );
+        }, drain);
+        force.unref();
+        app.close().then(
+          () => resolve(0),
+          (err: unknown) => {
+            app.server.log.error({ err }, 'error while closing');
+            resolve(1);
+          },
+        );
+      }, wait);
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

@@ -1,16 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Clock, systemClock } from '../clock/clock.js';
-import { AttemptCanceledError, BadRequestError, ForbiddenPathError, MethodNotAllowedError, NotFoundPathError, ShuttingDownError } from '../errors/index.js';
-import type { Gateway } from '../gateway/gateway.js';
+import { AttemptCanceledError, BadRequestError, ForbiddenPathError, MethodNotAllowedError, NotFoundPathError } from '../errors/index.js';
+import type { GatewayRequest } from '../gateway/gateway.js';
+import type { UpstreamAnswer } from '../upstream/upstream-types.js';
 import { classifyPath, normalizePath } from '../query/path.js';
 import { forwardableRequestHeaders } from '../upstream/headers.js';
 import { OWN_ENDPOINT_ALLOW, type OwnEndpointDeps, ownEndpointAllows, serveOwnEndpoint } from './own-endpoints.js';
 import { sendAnswer } from './send-answer.js';
 
 export interface ProxyHandlerDeps extends OwnEndpointDeps {
-  readonly gateway: Gateway;
+  /** The running configuration's gateway (a reload swaps it). */
+  readonly gateway: { handle(req: GatewayRequest): Promise<UpstreamAnswer> };
+  /** Reloads the configuration: `POST /-/reload` is served only when this is given (--web.enable-lifecycle). */
+  readonly reload?: (() => Promise<void>) | undefined;
   readonly onRefused: (reason: string) => void;
-  /** True once shutdown began: answers then close their connection so the drain can finish. */
+  /** True once the listener closed: answers then close their connection so the drain can finish. */
   readonly isDraining: () => boolean;
   /** See http.half_close_grace. */
   readonly halfCloseGraceMs?: number | undefined;
@@ -32,6 +36,7 @@ export function buildProxyHandler(deps: ProxyHandlerDeps) {
     const rawQuery = q < 0 ? '' : target.slice(q + 1);
     const normalized = normalizePath(rawPath);
     if (!normalized.ok) throw refused(deps, 'bad_path', new BadRequestError(`invalid path: ${normalized.reason}`));
+    if (deps.reload && normalized.path === '/-/reload') return serveReload(request, reply, deps.reload);
     const route = classifyPath(normalized.segments, request.method);
     request.promgateEndpoint = route.kind === 'proxy' ? route.endpoint : route.kind === 'own' ? route.name : 'refused';
     switch (route.kind) {
@@ -52,7 +57,6 @@ export function buildProxyHandler(deps: ProxyHandlerDeps) {
       case 'proxy':
         break;
     }
-    if (deps.isDraining()) throw new ShuttingDownError('promgate is shutting down');
     let controller: AbortController | undefined;
     const clientSignal = (): AbortSignal => (controller ??= watchClient(request, reply, deps.clock ?? systemClock, deps.halfCloseGraceMs ?? 250)).signal;
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
@@ -95,6 +99,23 @@ function watchClient(request: FastifyRequest, reply: FastifyReply, clock: Clock,
     if (!reply.raw.writableFinished) c.abort(new AttemptCanceledError('client went away'));
   });
   return c;
+}
+
+/**
+ * Prometheus's lifecycle reload (web/web.go): POST or PUT, 200 with no body once the new
+ * configuration runs, 500 with the reason when it does not load; other methods 405.
+ */
+async function serveReload(request: FastifyRequest, reply: FastifyReply, reload: () => Promise<void>): Promise<FastifyReply> {
+  request.promgateEndpoint = 'reload';
+  if (request.method !== 'POST' && request.method !== 'PUT') {
+    return reply.code(405).header('allow', 'POST, PUT').type('text/plain; charset=utf-8').send('Only POST or PUT requests allowed\n');
+  }
+  try {
+    await reload();
+    return reply.code(200).send();
+  } catch (err) {
+    return reply.code(500).type('text/plain; charset=utf-8').send(`failed to reload config: ${(err as Error).message}\n`);
+  }
 }
 
 function refused(deps: ProxyHandlerDeps, reason: string, err: Error): Error {

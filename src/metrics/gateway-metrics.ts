@@ -19,6 +19,10 @@ export class GatewayMetrics implements RoutingObserver {
   readonly inFlight: Gauge<'replica'>;
   readonly refused: Counter<'reason'>;
 
+  /** Labeled children by label values: prom-client hashes label objects on every call otherwise. */
+  readonly #answered = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+  readonly #attempted = new Map<string, { inc(): void }>();
+  readonly #attemptDurations = new Map<string, { observe(v: number): void }>();
   #inFlightSource: () => Iterable<[string, number]> = () => [];
   #budgetSource: () => { hedges: number; retries: number } = () => ({ hedges: 0, retries: 0 });
 
@@ -69,9 +73,27 @@ export class GatewayMetrics implements RoutingObserver {
     this.rescues.inc();
   }
 
+  /** One request answered: counted by endpoint and code, timed by endpoint. */
+  answered(endpoint: string, code: number, seconds: number): void {
+    const key = `${endpoint}\u0000${code}`;
+    let m = this.#answered.get(key);
+    if (!m) {
+      m = { count: this.requests.labels({ endpoint, code: String(code) }), duration: this.requestDuration.labels({ endpoint }) };
+      this.#answered.set(key, m);
+    }
+    m.count.inc();
+    m.duration.observe(seconds);
+  }
+
   attempt(replica: string, outcome: AttemptOutcome, seconds: number): void {
-    this.attempts.inc({ replica, outcome });
-    if (outcome !== 'canceled' && outcome !== 'breaker_open') this.attemptDuration.observe({ replica }, seconds);
+    const key = `${replica}\u0000${outcome}`;
+    let count = this.#attempted.get(key);
+    if (!count) this.#attempted.set(key, (count = this.attempts.labels({ replica, outcome })));
+    count.inc();
+    if (outcome === 'canceled' || outcome === 'breaker_open') return;
+    let duration = this.#attemptDurations.get(replica);
+    if (!duration) this.#attemptDurations.set(replica, (duration = this.attemptDuration.labels({ replica })));
+    duration.observe(seconds);
   }
 
   retry(): void {
@@ -84,6 +106,15 @@ export class GatewayMetrics implements RoutingObserver {
 
   hedgeWon(): void {
     this.hedgeWins.inc();
+  }
+
+  /** A replica removed by a reload: its gauges go (its counters stay, as Prometheus keeps totals). */
+  forgetReplica(replica: string): void {
+    for (const key of this.#attempted.keys()) if (key.startsWith(`${replica}\u0000`)) this.#attempted.delete(key);
+    this.#attemptDurations.delete(replica);
+    this.replicaUp.remove({ replica });
+    this.inFlight.remove({ replica });
+    for (const state of ['closed', 'open', 'half_open']) this.breakerState.remove({ replica, state });
   }
 
   setBreakerState(replica: string, state: 'closed' | 'open' | 'half_open'): void {

@@ -31,7 +31,8 @@ export class LatencyWindow {
     if (this.#count === 0) return undefined;
     const hit = this.#cached.get(q);
     if (hit !== undefined) return hit;
-    const sorted = Array.from(this.#samples.subarray(0, this.#count)).sort((a, b) => a - b);
+    // A typed array sorts numerically without a comparator callback.
+    const sorted = this.#samples.slice(0, this.#count).sort();
     const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
     const value = sorted[rank]!;
     this.#cached.set(q, value);

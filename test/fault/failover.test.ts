@@ -164,9 +164,9 @@ describe('failover against faulty upstreams', () => {
     const inFlight = fetchText(gw.url + Q);
     await new Promise((r) => setTimeout(r, 50));
     const closing = gw.close();
-    // A request on a kept-alive connection during the drain: refused, Prometheus-shaped.
+    // A request on a kept-alive connection during the drain is answered; a new connection is refused.
     const late = await fetchText(gw.url + Q).catch(() => undefined);
-    if (late) expect([late.status, JSON.parse(late.text).errorType]).toEqual([503, 'unavailable']);
+    if (late) expect(late.status).toBe(200);
     const r = await inFlight;
     await closing;
     expect(r.status).toBe(200);

@@ -35,8 +35,8 @@ describe('the scenarios', () => {
     expect(ALL_SCENARIOS.map((n) => scenarioFor(n).name)).toEqual([...ALL_SCENARIOS]);
   });
 
-  it('static dashboard: every connection of every run asks the same 8 URLs, windows ending at the scenario start floored to the step', () => {
-    const want = dashboardPanels('demo').map((p) => rangeQueryPath(p.expr, alignedWindow(T, SIX_HOURS_MS, p.stepSec)));
+  it('static dashboard: every connection of every run asks the same 8 URLs, windows ending 15 min before the scenario start (settled), floored to the step', () => {
+    const want = dashboardPanels('demo').map((p) => rangeQueryPath(p.expr, alignedWindow(T - 15 * 60_000, SIX_HOURS_MS, p.stepSec)));
     expect(want).toHaveLength(8);
     expect(send('dashboard', ctx(), 0, 8)).toEqual(want);
     expect(send('dashboard', ctx({ runStartMs: T + 60_000, nowMs: () => T + 90_000 }), 31, 16)).toEqual([...want, ...want]);
