@@ -1,14 +1,8 @@
 import { clientIdentity, wantsNoCache } from './client-identity.js';
+import type { GatewayRequest } from './gateway.js';
 
 /** What of a request its exact spelling is made of. */
-export interface SpelledRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly rawQuery: string;
-  readonly clientHeaders: Readonly<Record<string, string | string[] | undefined>>;
-  readonly forwardHeaders: Readonly<Record<string, string>>;
-  readonly body?: Buffer | undefined;
-}
+export type SpelledRequest = Pick<GatewayRequest, 'method' | 'path' | 'rawQuery' | 'clientHeaders' | 'forwardHeaders' | 'body'>;
 
 // A form body larger than this is not worth a key of its own: such requests are normalized.
 const MAX_BODY_IN_KEY = 16 * 1024;
