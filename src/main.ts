@@ -26,7 +26,7 @@ async function main(argv: readonly string[]): Promise<number> {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      return runDemo({ ...command, out: (line) => void process.stdout.write(`${line}\n`), stopped });
+      return runDemo({ ...command, out: (line) => void process.stdout.write(`${line}\n`), version: version(), stopped });
     }
     case 'run':
       return run(command);

@@ -23,6 +23,8 @@ export interface DemoOptions {
   /** Time between the starts of two faults; each lasts a third of it. */
   readonly chaosIntervalMs: number;
   readonly out: (line: string) => void;
+  /** Shown on the status page. */
+  readonly version?: string;
   /** Resolves when the demo should stop (Ctrl-C). */
   readonly stopped: Promise<unknown>;
 }
@@ -81,7 +83,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         'health_check: {interval: 1s, timeout: 800ms}',
       ].join('\n'),
     );
-    const app = buildApp(config, { processMetrics: true });
+    const app = buildApp(config, { processMetrics: true, version: o.version });
     cleanups.push(() => app.close());
     await app.start();
     const address = await app.listen();
