@@ -7,7 +7,8 @@ import type { Config, WebConfig } from './config/index.js';
 import { CacheStore } from './cache/cache-store.js';
 import { RangeCache } from './cache/range-cache.js';
 import { CoverageRouter } from './gateway/coverage-router.js';
-import { Gateway } from './gateway/gateway.js';
+import { Gateway, type GatewayRequest } from './gateway/gateway.js';
+import type { UpstreamAnswer } from './upstream/upstream-types.js';
 import { CoverageMap, CoverageProber, type Intervals } from './ha/index.js';
 import { ConfigError } from './errors/index.js';
 import { ConfigMetrics } from './metrics/config-metrics.js';
@@ -100,6 +101,8 @@ interface Core {
   readonly runner: AttemptRunner;
   readonly gateway: Gateway;
   readonly store: CacheStore;
+  /** Requests this configuration is answering, streamed bodies included: it retires at 0. */
+  active: number;
   /** Stops its timers and takes its listeners off its replicas. */
   stop(): void;
 }
@@ -136,7 +139,7 @@ export function buildApp(initial: Config, deps: AppDeps = {}): App {
   const server = buildServer(
     initial,
     {
-      gateway: { handle: (req) => current.gateway.handle(req) },
+      gateway: { handle: (req) => handleOn(current, req) },
       registry,
       isReady: () => phase === 'serving' && current.replicas.hasLive(),
       isDraining: () => phase === 'closing',
@@ -181,10 +184,17 @@ export function buildApp(initial: Config, deps: AppDeps = {}): App {
     if (kept.length > 0) server.log.warn({ settings: kept }, 'these settings change only on restart; their running values are kept');
     const config: Config = { ...next, listen_address: old.config.listen_address, limits: old.config.limits, http: old.config.http };
     if (config.log_level !== old.config.log_level && config.log_level !== 'silent') server.log.level = config.log_level;
-    // Answers do not depend on which replicas serve them (they hold the same data, holes are
-    // routed around): the cache stays unless its own settings changed.
-    const core = buildCore(config, shared, isDeepStrictEqual(old.config.cache, config.cache) ? old.store : undefined);
+    // The same replicas under the same cache and HA settings answer as before: the cache stays.
+    // Other servers (a migrated pair, a corrected URL), or answers kept before holes were
+    // checked, are not theirs to serve.
+    const core = buildCore(config, shared, sameAnswers(old.config, config) ? old.store : undefined);
     await startCore(core, clock);
+    if (phase === 'closing') {
+      // Shutting down meanwhile: this configuration never serves.
+      core.stop();
+      await core.replicas.close();
+      throw new ConfigError(['promgate is shutting down: reload abandoned']);
+    }
     current = core;
     if (nextWeb) applyWebConfig(server, webSettings, nextWeb);
     for (const name of old.replicas.all.map((r) => r.name)) if (!core.replicas.all.some((r) => r.name === name)) metrics.forgetReplica(name);
@@ -211,6 +221,7 @@ export function buildApp(initial: Config, deps: AppDeps = {}): App {
       return server.listen({ host, port });
     },
     reload() {
+      if (phase === 'closing') return Promise.reject(new ConfigError(['promgate is shutting down: no reload']));
       // One at a time, in the order asked; a failed one does not stop the next.
       const run = reloads.then(reloadOnce);
       reloads = run.catch(() => undefined);
@@ -221,7 +232,8 @@ export function buildApp(initial: Config, deps: AppDeps = {}): App {
     },
     async close() {
       phase = 'closing';
-      current.stop();
+      // A reload under way gives up once its replicas are checked (see reloadOnce).
+      await reloads;
       // The listener closes now; connections end after their next answer. One still idle after
       // the linger gets no more requests from a sane client (it read Connection: close or its
       // keep-alive timeout is near): closed then, so the drain does not wait out keep-alive.
@@ -236,6 +248,8 @@ export function buildApp(initial: Config, deps: AppDeps = {}): App {
       if (linger) clock.clearTimeout(linger);
       if (lingered) closeIdle();
       await closed;
+      // Health checks ran through the drain, so routing kept seeing replicas go down.
+      current.stop();
       await current.replicas.close();
     },
   };
@@ -352,6 +366,7 @@ function buildCore(config: Config, shared: Shared, store: CacheStore | undefined
     runner,
     gateway,
     store: cache,
+    active: 0,
     stop() {
       healthChecker.stop();
       prober.stop();
@@ -370,6 +385,12 @@ async function startCore(core: Core, clock: Clock): Promise<void> {
   let timer: ReturnType<typeof clock.setTimeout> | undefined;
   await Promise.race([core.prober.start(), new Promise((r) => (timer = clock.setTimeout(() => r(undefined), 15_000)))]);
   if (timer) clock.clearTimeout(timer);
+}
+
+/** Whether kept answers are still the answers this configuration would give. */
+function sameAnswers(before: Config, after: Config): boolean {
+  const servers = (c: Config) => c.replicas.map((r) => `${r.name} ${r.url.href}`).sort();
+  return isDeepStrictEqual(before.cache, after.cache) && isDeepStrictEqual(before.ha, after.ha) && isDeepStrictEqual(servers(before), servers(after));
 }
 
 /**
@@ -391,11 +412,32 @@ function applyWebConfig(server: FastifyInstance, settings: WebSettings, next: We
   settings.current = { ...next, tls };
 }
 
+/**
+ * A request answered by the configuration running when it arrived, start to end: its retries and
+ * fallbacks, and the rest of an answer too large to buffer, which streams from the replica's pool
+ * after this resolves. A reload retires that configuration only once none is left.
+ */
+function handleOn(core: Core, req: GatewayRequest): Promise<UpstreamAnswer> {
+  core.active++;
+  const done = () => void core.active--;
+  return core.gateway.handle(req).then(
+    (answer) => {
+      if (answer.rest && !answer.rest.destroyed) answer.rest.once('close', done);
+      else done();
+      return answer;
+    },
+    (err: unknown) => {
+      done();
+      throw err;
+    },
+  );
+}
+
 /** A replaced configuration: its replicas close once what is in flight on them has finished (or its deadline passed). */
 async function retire(core: Core, clock: Clock): Promise<void> {
   core.stop();
   const deadline = clock.now() + core.config.routing.total_deadline + 1_000;
-  while (core.replicas.all.some((r) => r.inFlight > 0) && clock.now() < deadline) {
+  while ((core.active > 0 || core.replicas.all.some((r) => r.inFlight > 0)) && clock.now() < deadline) {
     await new Promise((r) => clock.setTimeout(() => r(undefined), 100));
   }
   await core.replicas.close();

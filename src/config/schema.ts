@@ -9,20 +9,28 @@ import { byteSize, duration } from './units.js';
  * Keys are snake_case and durations are Prometheus strings, as in prometheus.yml.
  */
 
+/**
+ * A URL as it may be printed: without `user:password@`, also when it does not parse (errors end
+ * up in logs, in check-config output and in /-/reload's answer).
+ */
+function shown(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1<credentials>@');
+}
+
 const replicaUrl = z.string().transform((text, ctx) => {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not an absolute URL` });
+    ctx.addIssue({ code: 'custom', message: `"${shown(text)}" is not an absolute URL` });
     return z.NEVER;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    ctx.addIssue({ code: 'custom', message: `"${text}" must use http or https` });
+    ctx.addIssue({ code: 'custom', message: `"${shown(text)}" must use http or https` });
     return z.NEVER;
   }
   if (url.search || url.hash || url.username || url.password) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" must not carry a query, fragment or credentials` });
+    ctx.addIssue({ code: 'custom', message: `"${shown(text)}" must not carry a query, fragment or credentials (use http_config.basic_auth)` });
     return z.NEVER;
   }
   return url;

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,7 +46,6 @@ export class PrometheusProcess {
   }
 
   async start(): Promise<void> {
-    const { openSync } = await import('node:fs');
     const log = openSync(this.opts.logFile, 'a');
     this.#child = spawn(
       this.opts.binary,
@@ -58,6 +58,8 @@ export class PrometheusProcess {
       ],
       { stdio: ['ignore', log, log] },
     );
+    // The child has its own copy of the descriptor.
+    closeSync(log);
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`${this.opts.name} exited at start; see ${this.opts.logFile}`);

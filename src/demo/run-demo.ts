@@ -48,6 +48,12 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
+  // Ctrl-C during the start (a backfill, a replica starting) stops at the next step, not after it.
+  let stopping = false;
+  void o.stopped.then(() => (stopping = true));
+  const stopIfAsked = () => {
+    if (stopping) throw new DemoStopped();
+  };
   try {
     o.out(`promgate demo: working in ${work}`);
     const exporter = await listen(createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(demoExposition(Date.now()))));
@@ -60,6 +66,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     const now = Date.now();
     const start = Math.floor((now - HISTORY_MS) / STEP_MS) * STEP_MS;
     await mkdir(join(work, 'a'));
+    stopIfAsked();
     await backfill(promtool, demoHistory(start, now - 60_000, STEP_MS, `127.0.0.1:${port(exporter)}`), join(work, 'a'), work);
     // Identical replicas: one set of blocks, copied.
     await cp(join(work, 'a'), join(work, 'b'), { recursive: true });
@@ -67,7 +74,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       (n, i) => new PrometheusProcess({ binary: prometheus, name: `replica-${n}`, port: i === 0 ? portA : portB, dataDir: join(work, n), configFile, logFile: join(work, `${n}.log`) }),
     );
     cleanups.push(() => Promise.all(replicas.map((r) => r.stop())));
+    stopIfAsked();
     await Promise.all(replicas.map((r) => r.start()));
+    stopIfAsked();
 
     // --chaos slow: replica b is reached through a proxy that can hold every request back.
     const slow = { delayMs: 0 };
@@ -86,6 +95,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     const app = buildApp(config, { processMetrics: true, version: o.version });
     cleanups.push(() => app.close());
     await app.start();
+    stopIfAsked();
     const address = await app.listen();
     o.out('');
     o.out(`promgate is running in front of two Prometheus replicas (${replicas.map((r) => `${r.opts.name} ${r.url}`).join(', ')}).`);
@@ -102,12 +112,15 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     o.out('promgate demo: stopping');
     return 0;
   } catch (err) {
+    if (err instanceof DemoStopped) return 0;
     o.out(`promgate demo failed: ${(err as Error).message}`);
     return 1;
   } finally {
     await cleanup();
   }
 }
+
+class DemoStopped extends Error {}
 
 /** Faults one replica (alternating) for a third of every interval, then restores it. */
 function startChaos(kind: Chaos, intervalMs: number, replicas: PrometheusProcess[], slow: { delayMs: number }, out: (line: string) => void) {

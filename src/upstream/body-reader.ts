@@ -15,6 +15,9 @@ export interface ReadBody {
  */
 export function readBodyUpTo(stream: Readable, limit: number): Promise<ReadBody> {
   return new Promise<ReadBody>((resolve, reject) => {
+    if (stream.destroyed || stream.readableEnded) {
+      return reject(Object.assign(new Error('body already consumed or destroyed'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     const whole = () => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
@@ -30,6 +33,9 @@ export function readBodyUpTo(stream: Readable, limit: number): Promise<ReadBody>
       if (size <= limit) return;
       stream.pause();
       off();
+      // Until its reader attaches, an error (the replica dying) must not go unhandled: the stream
+      // keeps it (`errored`) and a reader's iteration rejects with it.
+      stream.on('error', ignore);
       resolve({ body: whole(), rest: stream });
     };
     const onEnd = () => {
@@ -51,3 +57,5 @@ export function readBodyUpTo(stream: Readable, limit: number): Promise<ReadBody>
     stream.once('close', onClose);
   });
 }
+
+function ignore(): void {}
