@@ -1,9 +1,10 @@
 import type { Server as TlsServer } from 'node:tls';
 import { isDeepStrictEqual } from 'node:util';
+import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { type Clock, systemClock } from './clock/clock.js';
-import type { Config, WebConfig } from './config/index.js';
+import type { Config, ReplicaConfig, WebConfig } from './config/index.js';
 import { CacheStore } from './cache/cache-store.js';
 import { RangeCache } from './cache/range-cache.js';
 import { CoverageRouter } from './gateway/coverage-router.js';
@@ -164,7 +165,12 @@ export function buildApp(initial: Config, deps: AppDeps = {}): App {
     webSettings,
   );
 
+  const abandoned = () => new ConfigError(['promgate is shutting down: reload abandoned']);
+  // Read through a call: shutdown may begin at any await of a reload.
+  const closing = () => phase === 'closing';
   const reloadOnce = async (): Promise<void> => {
+    // Reloads queued before shutdown began are dropped, not run for a configuration that will never serve.
+    if (closing()) throw abandoned();
     let next: Config;
     let nextWeb: WebConfig | undefined;
     try {
@@ -179,6 +185,7 @@ export function buildApp(initial: Config, deps: AppDeps = {}): App {
       server.log.error({ reason: (err as Error).message }, 'configuration reload failed; the running configuration is kept');
       throw err;
     }
+    if (closing()) throw abandoned();
     const old = current;
     const kept = RESTART_ONLY.filter((key) => !isDeepStrictEqual(old.config[key], next[key]));
     if (kept.length > 0) server.log.warn({ settings: kept }, 'these settings change only on restart; their running values are kept');
@@ -189,11 +196,11 @@ export function buildApp(initial: Config, deps: AppDeps = {}): App {
     // checked, are not theirs to serve.
     const core = buildCore(config, shared, sameAnswers(old.config, config) ? old.store : undefined);
     await startCore(core, clock);
-    if (phase === 'closing') {
+    if (closing()) {
       // Shutting down meanwhile: this configuration never serves.
       core.stop();
       await core.replicas.close();
-      throw new ConfigError(['promgate is shutting down: reload abandoned']);
+      throw abandoned();
     }
     current = core;
     if (nextWeb) applyWebConfig(server, webSettings, nextWeb);
@@ -232,8 +239,6 @@ export function buildApp(initial: Config, deps: AppDeps = {}): App {
     },
     async close() {
       phase = 'closing';
-      // A reload under way gives up once its replicas are checked (see reloadOnce).
-      await reloads;
       // The listener closes now; connections end after their next answer. One still idle after
       // the linger gets no more requests from a sane client (it read Connection: close or its
       // keep-alive timeout is near): closed then, so the drain does not wait out keep-alive.
@@ -247,7 +252,8 @@ export function buildApp(initial: Config, deps: AppDeps = {}): App {
       const lingered = await Promise.race([closed.then(() => false), new Promise<boolean>((r) => (linger = clock.setTimeout(() => r(true), CLOSE_LINGER_MS)))]);
       if (linger) clock.clearTimeout(linger);
       if (lingered) closeIdle();
-      await closed;
+      // A reload under way gives up once its replicas are checked (see reloadOnce); queued ones do not start.
+      await Promise.all([closed, reloads]);
       // Health checks ran through the drain, so routing kept seeing replicas go down.
       current.stop();
       await current.replicas.close();
@@ -387,10 +393,21 @@ async function startCore(core: Core, clock: Clock): Promise<void> {
   if (timer) clock.clearTimeout(timer);
 }
 
-/** Whether kept answers are still the answers this configuration would give. */
+/**
+ * Whether kept answers are still the answers this configuration would give: the same servers,
+ * asked the same way (a tenant header or credentials change what a server answers).
+ */
 function sameAnswers(before: Config, after: Config): boolean {
-  const servers = (c: Config) => c.replicas.map((r) => `${r.name} ${r.url.href}`).sort();
+  const servers = (c: Config) => c.replicas.map((r) => `${r.name} ${r.url.href} ${requestFingerprint(r.http)}`).sort();
   return isDeepStrictEqual(before.cache, after.cache) && isDeepStrictEqual(before.ha, after.ha) && isDeepStrictEqual(servers(before), servers(after));
+}
+
+/** A digest of everything a replica is asked with, secrets included (revealed only into the hash). */
+function requestFingerprint(http: ReplicaConfig['http']): string {
+  if (!http) return '';
+  const headers = Object.entries(http.headers).map(([name, value]) => [name, value.reveal()]);
+  const { key, ...tls } = http.tls;
+  return createHash('sha256').update(JSON.stringify([headers, tls, key?.reveal() ?? null])).digest('hex');
 }
 
 /**

@@ -22,9 +22,10 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'check-config':
       return checkConfig(command.files);
     case 'demo': {
+      // Every Ctrl-C after the first is absorbed: cleanup (bounded) runs to the end.
       const stopped = new Promise((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        process.on('SIGINT', resolve);
+        process.on('SIGTERM', resolve);
       });
       return runDemo({ ...command, out: (line) => void process.stdout.write(`${line}\n`), version: version(), stopped });
     }

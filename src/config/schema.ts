@@ -10,11 +10,19 @@ import { byteSize, duration } from './units.js';
  */
 
 /**
- * A URL as it may be printed: without `user:password@`, also when it does not parse (errors end
- * up in logs, in check-config output and in /-/reload's answer).
+ * A replica URL as it may be printed (errors end up in logs, in check-config output and in
+ * /-/reload's answer): any text with an `@` may hold credentials, however it is spelled, so it
+ * is shown as its origin when it parses and not at all otherwise.
  */
 function shown(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1<credentials>@');
+  if (!text.includes('@')) return `"${text}"`;
+  try {
+    const origin = new URL(text.trim()).origin;
+    if (origin !== 'null' && !origin.includes('@')) return `"${origin}" (credentials not shown)`;
+  } catch {
+    // not a URL: nothing of it is shown
+  }
+  return 'a replica URL containing "@" (not shown: it may hold credentials)';
 }
 
 const replicaUrl = z.string().transform((text, ctx) => {
@@ -22,15 +30,15 @@ const replicaUrl = z.string().transform((text, ctx) => {
   try {
     url = new URL(text);
   } catch {
-    ctx.addIssue({ code: 'custom', message: `"${shown(text)}" is not an absolute URL` });
+    ctx.addIssue({ code: 'custom', message: `${shown(text)} is not an absolute URL` });
     return z.NEVER;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    ctx.addIssue({ code: 'custom', message: `"${shown(text)}" must use http or https` });
+    ctx.addIssue({ code: 'custom', message: `${shown(text)} must use http or https` });
     return z.NEVER;
   }
   if (url.search || url.hash || url.username || url.password) {
-    ctx.addIssue({ code: 'custom', message: `"${shown(text)}" must not carry a query, fragment or credentials (use http_config.basic_auth)` });
+    ctx.addIssue({ code: 'custom', message: `${shown(text)} must not carry a query, fragment or credentials (use http_config.basic_auth)` });
     return z.NEVER;
   }
   return url;

@@ -112,7 +112,8 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     o.out('promgate demo: stopping');
     return 0;
   } catch (err) {
-    if (err instanceof DemoStopped) return 0;
+    // Ctrl-C in a terminal reaches promtool and the starting servers too: their failure is the stop.
+    if (err instanceof DemoStopped || stopping) return 0;
     o.out(`promgate demo failed: ${(err as Error).message}`);
     return 1;
   } finally {
