@@ -14,7 +14,7 @@ let BOB_HASH: string;
 
 beforeAll(async () => {
   // Cost 4 keeps the suite fast; the hook reads any cost.
-  ALICE_HASH = (await bcrypt.hash(PASSWORD, 4)).replace(/^\$2b\$/, '$2y$'); // htpasswd writes $2y$
+  ALICE_HASH = (await bcrypt.hash(PASSWORD, 4)).replace(/^\$2b\$/, '$2y$'); // Apache's bcrypt tool writes $2y$
   BOB_HASH = await bcrypt.hash('bob-pw', 5);
 });
 
