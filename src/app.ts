@@ -22,7 +22,7 @@ import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { AttemptRunner } from './routing/attempt-runner.js';
 import { buildPolicy } from './routing/build-policy.js';
 import { HealthChecker } from './upstream/health-checker.js';
-import { Replica, type ReplicaDeps } from './upstream/replica.js';
+import { Replica, type ReplicaDeps, replicaOptionsFrom } from './upstream/replica.js';
 import { ReplicaSet } from './upstream/replica-set.js';
 import { CacheTally } from './status/cache-tally.js';
 import { EventLog, type StatusEventKind } from './status/event-log.js';
@@ -264,27 +264,7 @@ export function buildApp(initial: Config, deps: AppDeps = {}): App {
 
 function buildCore(config: Config, shared: Shared, store: CacheStore | undefined): Core {
   const { clock, metrics, haMetrics } = shared;
-  const replicas = new ReplicaSet(
-    config.replicas.map(
-      (r) =>
-        new Replica(
-          {
-            name: r.name,
-            url: r.url,
-            upstream: config.upstream,
-            breaker: config.circuit_breaker,
-            fall: config.health_check.fall,
-            rise: config.health_check.rise,
-            attemptTimeoutMs: config.routing.attempt_timeout,
-            // Readiness answers in milliseconds on a healthy Prometheus; a probe near its timeout
-            // says frozen, long before `fall` failed checks (slower on a CPU-starved box is fine).
-            stallAfterMs: Math.max(50, config.health_check.timeout * 0.8),
-            http: r.http,
-          },
-          { now: () => clock.now(), dispatcher: shared.dispatcher },
-        ),
-    ),
-  );
+  const replicas = new ReplicaSet(config.replicas.map((r) => new Replica(replicaOptionsFrom(config, r), { now: () => clock.now(), dispatcher: shared.dispatcher })));
   const healthChecker = new HealthChecker(config.health_check, replicas.all, clock);
   const byName = new Map(replicas.all.map((r) => [r.name, r]));
   const cache = store ?? new CacheStore({ maxBytes: config.cache.max_bytes, now: () => clock.now(), observer: shared.cacheMetrics });

@@ -112,12 +112,6 @@ export class AttemptCanceledError extends PromgateError {
   readonly errorType = 'canceled' as const;
 }
 
-export class ShuttingDownError extends PromgateError {
-  readonly code = 'PROMGATE_SHUTTING_DOWN';
-  readonly statusCode = 503;
-  readonly errorType = 'unavailable' as const;
-}
-
 /**
  * Internal signal: an answer outgrew upstream.max_buffered_response_bytes, so it cannot be kept or
  * handed to several waiters; the request is answered by a fetch of its own.

@@ -40,8 +40,8 @@ export function buildServer(config: Config, deps: ProxyHandlerDeps, metrics: Gat
     // With `https` set, fastify hands it to https.createServer and ignores `http`: the parser limit goes in either.
     ...(web.tls ? { https: { ...web.tls, ...nodeServer } } : { http: nodeServer }),
     clientErrorHandler: buildClientErrorHandler(config.limits.max_url_bytes),
-    // Requests arriving on kept-alive connections while draining get promgate's own
-    // Prometheus-shaped 503 from the handler, not fastify's.
+    // Requests arriving on kept-alive connections while draining are answered (with Connection:
+    // close), not refused with fastify's 503: a rolling restart loses no request that reached us.
     return503OnClosing: false,
     // Closing must not cut a kept-alive connection whose client may be sending its next request
     // right now: each connection closes after its next answer (Connection: close), and the app

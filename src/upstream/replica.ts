@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ConnectionOptions } from 'node:tls';
 import { Pool, type Dispatcher } from 'undici';
-import type { CircuitBreakerConfig, UpstreamConfig } from '../config/index.js';
+import type { CircuitBreakerConfig, Config, ReplicaConfig, UpstreamConfig } from '../config/index.js';
 import type { ReplicaHttpConfig } from '../config/http-config.js';
 import { AttemptCanceledError, isPromgateError, UpstreamBadStatusError, UpstreamConnectionError } from '../errors/index.js';
 import { classifyAnswer } from './answer-class.js';
@@ -36,6 +36,26 @@ export interface ReplicaOptions {
   readonly stallAfterMs?: number | undefined;
   /** The replica's http_config, resolved (ReplicaConfig.http): TLS for its connections, headers for its requests. */
   readonly http?: ReplicaHttpConfig | undefined;
+}
+
+/** A replica's options as the configuration sets them: the one place config keys map onto a Replica. */
+export function replicaOptionsFrom(
+  config: Pick<Config, 'upstream' | 'circuit_breaker' | 'health_check' | 'routing'>,
+  replica: Pick<ReplicaConfig, 'name' | 'url' | 'http'>,
+): ReplicaOptions {
+  return {
+    name: replica.name,
+    url: replica.url,
+    upstream: config.upstream,
+    breaker: config.circuit_breaker,
+    fall: config.health_check.fall,
+    rise: config.health_check.rise,
+    attemptTimeoutMs: config.routing.attempt_timeout,
+    // Readiness answers in milliseconds on a healthy Prometheus; a probe near its timeout says
+    // frozen, long before `fall` failed checks (slower on a CPU-starved box is fine).
+    stallAfterMs: Math.max(50, config.health_check.timeout * 0.8),
+    http: replica.http,
+  };
 }
 
 export interface ReplicaDeps {

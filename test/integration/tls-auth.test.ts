@@ -20,7 +20,7 @@ import { resolveHttpConfigs } from '../../src/config/http-config.js';
 import { clientCertRefusal, loadWebConfig } from '../../src/config/web-config.js';
 import { UpstreamConnectionError } from '../../src/errors/index.js';
 import { buildBasicAuthHook } from '../../src/http/basic-auth.js';
-import { Replica } from '../../src/upstream/replica.js';
+import { Replica, replicaOptionsFrom } from '../../src/upstream/replica.js';
 import { freePort } from '../helpers/prometheus.js';
 import { requirePrometheus } from '../helpers/require-prometheus.js';
 
@@ -278,19 +278,7 @@ describe('a promgate Replica in front of a real Prometheus with TLS and basic au
   function replicaFrom(yaml: string): Replica {
     const config = configSchema.parse(parseYaml(yaml));
     const http = resolveHttpConfigs(config, { baseDir: certs.dir });
-    const replica = new Replica(
-      {
-        name: 'secure',
-        url: config.replicas[0]!.url,
-        upstream: config.upstream,
-        breaker: config.circuit_breaker,
-        fall: config.health_check.fall,
-        rise: config.health_check.rise,
-        attemptTimeoutMs: config.routing.attempt_timeout,
-        http: http[0],
-      },
-      { now: () => Date.now() },
-    );
+    const replica = new Replica(replicaOptionsFrom(config, { name: 'secure', url: config.replicas[0]!.url, http: http[0] }), { now: () => Date.now() });
     replicas.push(replica);
     return replica;
   }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/index.js';
 import { HealthChecker } from '../../../src/upstream/health-checker.js';
-import { Replica } from '../../../src/upstream/replica.js';
+import { Replica, replicaOptionsFrom } from '../../../src/upstream/replica.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { deferred, type Deferred, type FakeAnswer, FakeHost, settle } from '../../helpers/fake-dispatcher.js';
 
@@ -37,18 +37,7 @@ function setup(names: readonly string[], healthYaml = '{interval: 10s, timeout: 
   const fixtures: Record<string, Fixture> = {};
   for (const r of config.replicas) {
     const host = new FakeHost();
-    const replica = new Replica(
-      {
-        name: r.name,
-        url: r.url,
-        upstream: config.upstream,
-        breaker: config.circuit_breaker,
-        fall: config.health_check.fall,
-        rise: config.health_check.rise,
-        attemptTimeoutMs: config.routing.attempt_timeout,
-      },
-      { now: () => clock.now(), dispatcher: host.dispatcher },
-    );
+    const replica = new Replica(replicaOptionsFrom(config, r), { now: () => clock.now(), dispatcher: host.dispatcher });
     const f: Fixture = {
       replica,
       host,

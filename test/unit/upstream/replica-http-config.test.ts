@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/index.js';
 import { resolveHttpConfigs } from '../../../src/config/http-config.js';
-import { Replica } from '../../../src/upstream/replica.js';
+import { Replica, replicaOptionsFrom } from '../../../src/upstream/replica.js';
 import { FakeHost } from '../../helpers/fake-dispatcher.js';
 
 /**
@@ -41,19 +41,7 @@ function setup(yaml: string) {
   const http = resolveHttpConfigs(config, { baseDir: dir });
   const host = new FakeHost();
   const r = config.replicas[0]!;
-  const replica = new Replica(
-    {
-      name: 'r1',
-      url: r.url,
-      upstream: config.upstream,
-      breaker: config.circuit_breaker,
-      fall: config.health_check.fall,
-      rise: config.health_check.rise,
-      attemptTimeoutMs: config.routing.attempt_timeout,
-      http: http[0],
-    },
-    { now: () => 0, dispatcher: host.dispatcher },
-  );
+  const replica = new Replica(replicaOptionsFrom(config, { name: 'r1', url: r.url, http: http[0] }), { now: () => 0, dispatcher: host.dispatcher });
   replicas.push(replica);
   return { replica, host };
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/index.js';
 import { AttemptCanceledError, UpstreamBadStatusError, UpstreamConnectionError, UpstreamTimeoutError } from '../../../src/errors/index.js';
-import { Replica, type BreakerState } from '../../../src/upstream/replica.js';
+import { Replica, type BreakerState, replicaOptionsFrom } from '../../../src/upstream/replica.js';
 import type { UpstreamAnswer, UpstreamRequest } from '../../../src/upstream/upstream-types.js';
 import { deferred, type FakeAnswer, FakeHost, settle } from '../../helpers/fake-dispatcher.js';
 
@@ -27,18 +27,7 @@ afterEach(async () => {
 function setup(yaml = '', url = 'http://r1:9090', now: () => number = () => 0) {
   const config = parseConfigText(`replicas: [{url: "${url}", name: r1}]\n${yaml}`);
   const host = new FakeHost();
-  const replica = new Replica(
-    {
-      name: 'r1',
-      url: config.replicas[0]!.url,
-      upstream: config.upstream,
-      breaker: config.circuit_breaker,
-      fall: config.health_check.fall,
-      rise: config.health_check.rise,
-      attemptTimeoutMs: config.routing.attempt_timeout,
-    },
-    { now, dispatcher: host.dispatcher },
-  );
+  const replica = new Replica(replicaOptionsFrom(config, config.replicas[0]!), { now, dispatcher: host.dispatcher });
   replicas.push(replica);
   const breakerEvents: BreakerState[] = [];
   replica.on('breaker', (s: BreakerState) => breakerEvents.push(s));
